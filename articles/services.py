@@ -1,0 +1,637 @@
+"""Writes to the articles app: every path (importer, admin, API, tasks) comes through here."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+from rapidfuzz import fuzz, process
+
+from articles.extraction import types as ex
+from articles.extraction.clean import OffsetMap, build_body
+from articles.models import (
+    Alias,
+    Article,
+    DatedMention,
+    ImportRun,
+    Mention,
+    Person,
+    Quote,
+    RemovedSpan,
+    Source,
+    SourcePattern,
+)
+
+# Article fields the extractor fills; an editor's change locks them.
+EXTRACTED_ARTICLE_FIELDS = (
+    "title",
+    "authors",
+    "published_on",
+    "dateline",
+    "tags",
+    "captions",
+    "source",
+    "url",
+    "language",
+)
+NEAR_DUPLICATE_RATIO = 90.0
+_SPACE = re.compile(r"\s+")
+
+
+class ConflictError(Exception):
+    """Somebody saved the row since this version was read."""
+
+
+# --- people -----------------------------------------------------------------
+
+
+def normalize_name(name: str) -> str:
+    """Compare names without case, accents, punctuation or repeated spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = re.sub(r"[^\w\s-]", " ", bare.casefold()).replace("\u2019", "")
+    return _SPACE.sub(" ", bare).strip()
+
+
+def _unique_slug(model, base: str, *, max_length: int = 80, exclude_pk: int | None = None) -> str:
+    base = (slugify(base)[:max_length].strip("-")) or "item"
+    slug, n = base, 1
+    qs = model.objects.all()
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    while qs.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def person_alias_add(*, person: Person, name: str) -> None:
+    """Record ``name`` as another name of ``person`` (no-op when known)."""
+    norm = normalize_name(name)
+    if norm and norm != normalize_name(person.name):
+        Alias.objects.get_or_create(person=person, normalized=norm, defaults={"name": name})
+
+
+def person_resolve(*, name: str, kind: str, threshold: float, roles: Iterable[str] = ()) -> Person:
+    """The archive's one Person for ``name``: by name or alias, then a strong fuzzy match, else a new row.
+
+    A weak match creates a new Person rather than merging two people: editors merge.
+    """
+    norm = normalize_name(name)
+    active = Person.objects.active().filter(kind=kind)
+    person = active.filter(Q(aliases__normalized=norm) | Q(name__iexact=name)).order_by("id").first() or next(
+        (p for p in active.filter(name__iexact=name)), None
+    )
+    if person is None and norm:
+        # Fuzzy matching only among names that share a token, which keeps it
+        # cheap on a large archive and stops "Ali" matching "Alina".
+        tokens = [t for t in norm.split() if len(t) > 2]
+        if tokens:
+            token_q = Q()
+            for t in tokens:
+                token_q |= Q(name__icontains=t) | Q(aliases__normalized__icontains=t)
+            candidates: dict[str, Person] = {}
+            for p in active.filter(token_q).prefetch_related("aliases").distinct()[:500]:
+                candidates[normalize_name(p.name)] = p
+                for a in p.aliases.all():
+                    candidates.setdefault(a.normalized, p)
+            match = process.extractOne(norm, list(candidates), scorer=fuzz.ratio, score_cutoff=threshold)
+            if match is not None:
+                person = candidates[match[0]]
+    if person is None:
+        return Person.objects.create(kind=kind, name=name, slug=_unique_slug(Person, name), roles=sorted(set(roles)))
+    person_alias_add(person=person, name=name)
+    new_roles = [r for r in roles if r not in person.roles]
+    if new_roles and "roles" not in person.locked_fields:
+        person.roles = [*person.roles, *new_roles]
+        person.save(update_fields=["roles", "updated_at"])
+    return person
+
+
+def known_organisation_aliases() -> dict[str, str]:
+    """Alternate names of organisations that editors recorded: alias -> canonical name."""
+    rows = Alias.objects.filter(person__kind=Person.Kind.ORGANISATION, person__merged_into__isnull=True)
+    return dict(rows.values_list("name", "person__name"))
+
+
+# --- sources ----------------------------------------------------------------
+
+
+def extraction_hints(*, manifest: Mapping[str, str] | None = None, published_on=None) -> ex.Hints:
+    """What the database knows that the extractor should use: outlets' patterns and date orders, aliases."""
+    patterns = tuple(
+        ex.SourcePattern(source_slug=slug, pattern=pattern, strength=strength, is_regex=is_regex)
+        for slug, pattern, strength, is_regex in SourcePattern.objects.values_list(
+            "source__slug", "pattern", "strength", "is_regex"
+        )
+    )
+    orders = {
+        slug: ex.DateOrder(order)
+        for slug, order in Source.objects.exclude(date_order="").values_list("slug", "date_order")
+    }
+    return ex.Hints(
+        manifest=dict(manifest or {}),
+        date_orders=orders,
+        source_patterns=patterns,
+        known_aliases=known_organisation_aliases(),
+        published_on=published_on,
+    )
+
+
+def source_resolve(*, slug: str = "", name: str = "") -> Source | None:
+    """The Source named by slug, name or web domain; a new one for a domain or name never seen."""
+    if slug:
+        found = Source.objects.filter(slug=slug).first()
+        if found:
+            return found
+    if not name:
+        return None
+    found = Source.objects.filter(Q(name__iexact=name) | Q(domain__iexact=name) | Q(slug=slugify(name))).first()
+    if found:
+        return found
+    is_domain = "." in name and " " not in name
+    return Source.objects.create(
+        name=name,
+        slug=_unique_slug(Source, name),
+        domain=name.lower() if is_domain else "",
+        homepage=f"https://{name.lower()}/" if is_domain else "",
+    )
+
+
+# --- articles ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInput:
+    """A file to import: its bytes, decoded text and name."""
+
+    raw_bytes: bytes
+    text: str
+    encoding: str
+    filename: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw_bytes).hexdigest()
+
+
+def _near_duplicate(article: Article) -> Article | None:
+    """An existing article whose body is nearly the same (a re-scrape, the same wire copy elsewhere)."""
+    if len(article.body) < 200:
+        return None
+    size = len(article.body)
+    candidates = (
+        Article.objects.exclude(pk=article.pk)
+        .filter(Q(title__iexact=article.title) & ~Q(title="") | Q(body__startswith=article.body[:120]))
+        .only("id", "body")[:50]
+    )
+    by_size = (
+        Article.objects.exclude(pk=article.pk)
+        .order_by("-id")
+        .only("id", "body")
+        .extra(where=["LENGTH(body) BETWEEN %s AND %s"], params=[int(size * 0.8), int(size * 1.25)])[:500]
+    )
+    best, best_score = None, NEAR_DUPLICATE_RATIO
+    for other in {a.pk: a for a in [*candidates, *by_size]}.values():
+        score = fuzz.ratio(article.body, other.body, score_cutoff=best_score)
+        if score >= best_score:
+            best, best_score = other, score
+    return best
+
+
+def article_create(
+    *,
+    source_input: ArticleInput,
+    extraction: ex.Extraction,
+    publish: bool,
+    match_threshold: float,
+    import_run: ImportRun | None = None,
+) -> Article:
+    """Create the Article and everything read from it (call inside a transaction)."""
+    meta = extraction.metadata
+    article = Article(
+        raw_text=source_input.text,
+        encoding=source_input.encoding,
+        sha256=source_input.sha256,
+        original_filename=source_input.filename,
+        status=Article.Status.PUBLISHED if publish else Article.Status.DRAFT,
+        import_run=import_run,
+        slug="",
+    )
+    article.slug = _unique_slug(Article, meta.title or source_input.filename.rsplit(".", 1)[0])
+    _apply_metadata(article, meta, extraction)
+    article.save()
+    _sync_authors(article, meta, match_threshold)
+    duplicate = _near_duplicate(article)
+    if duplicate is not None:
+        article.duplicate_of = duplicate
+        article.review_reasons = [*article.review_reasons, ex.ReviewReason.POSSIBLE_DUPLICATE.value]
+        article.save(update_fields=["duplicate_of", "review_reasons"])
+    _sync_spans_and_items(article, extraction, match_threshold)
+    return article
+
+
+def _sync_spans_and_items(article: Article, extraction: ex.Extraction, threshold: float) -> None:
+    restored = _sync_removed_spans(article, extraction)
+    _sync_extracted_items(article, extraction, threshold)
+    if restored:
+        _remap_all(article, _rebuild_body(article))
+
+
+def _remap_all(article: Article, offsets: OffsetMap) -> None:
+    for model, rows in (
+        (Quote, article.quotes.all()),
+        (Mention, article.mentions.all()),
+        (DatedMention, article.dated_mentions.all()),
+    ):
+        _remap(rows, offsets, model)
+
+
+def _apply_metadata(article: Article, meta: ex.Metadata, extraction: ex.Extraction) -> None:
+    locked = set(article.locked_fields)
+
+    def put(field: str, value: Any) -> None:
+        if field not in locked:
+            setattr(article, field, value)
+
+    put("title", meta.title)
+    put("title_origin", (meta.title_origin or "") if meta.title else "")
+    if "published_on" not in locked:
+        pub = meta.published_on
+        article.published_on = pub.date if pub else None
+        article.published_origin = pub.origin.value if pub else ""
+        article.published_precision = pub.precision.value if pub else ""
+    put("dateline", meta.dateline)
+    put("tags", list(meta.tags))
+    put("captions", list(meta.captions))
+    put("url", meta.url)
+    put("language", meta.language)
+    if "source" not in locked:
+        article.source = source_resolve(slug=meta.source_slug, name=meta.source_name)
+        article.source_origin = meta.source_origin.value if article.source and meta.source_origin else ""
+    reasons = [r.value for r in meta.review_reasons]
+    # Reasons an editor resolved by locking the field stay resolved.
+    if "published_on" in locked:
+        reasons = [r for r in reasons if r not in ("date_unknown", "date_ambiguous")]
+    if "source" in locked:
+        reasons = [r for r in reasons if r not in ("outlet_unknown", "outlet_inferred")]
+    if "title" in locked:
+        reasons = [r for r in reasons if r != "title_missing"]
+    if ex.ReviewReason.POSSIBLE_DUPLICATE.value in article.review_reasons:
+        reasons.append(ex.ReviewReason.POSSIBLE_DUPLICATE.value)
+    article.review_reasons = reasons
+    article.suggestions = [
+        {"field": s.field, "value": s.value, "evidence": s.evidence, "confidence": s.confidence}
+        for s in meta.suggestions
+    ]
+    article.body = extraction.body
+    article.extractor_version = extraction.extractor_version
+
+
+def _sync_authors(article: Article, meta: ex.Metadata, threshold: float) -> None:
+    if "authors" in article.locked_fields:
+        return
+    people = [person_resolve(name=n, kind=Person.Kind.PERSON, threshold=threshold) for n in meta.authors]
+    article.authors.set(people)
+    article.authors_origin = (meta.authors_origin or "") if meta.authors else ""
+    Article.objects.filter(pk=article.pk).update(authors_origin=article.authors_origin)
+
+
+def _sync_removed_spans(article: Article, extraction: ex.Extraction) -> bool:
+    """Keep editors' restorations; add and drop the machine's cuts. True when an editor restored any."""
+    existing = {(s.raw_start, s.raw_end): s for s in article.removed_spans.all()}
+    wanted = {(s.raw_start, s.raw_end): s for s in extraction.removed_spans}
+    RemovedSpan.objects.filter(
+        pk__in=[s.pk for k, s in existing.items() if k not in wanted and not s.restored]
+    ).delete()
+    RemovedSpan.objects.bulk_create(
+        [
+            RemovedSpan(article=article, raw_start=a, raw_end=b, reason=s.reason.value)
+            for (a, b), s in wanted.items()
+            if (a, b) not in existing
+        ]
+    )
+    return any(s.restored for s in existing.values())
+
+
+def _rebuild_body(article: Article) -> OffsetMap:
+    """Body from the raw text minus the cuts still in force; body offsets of every span follow."""
+    cuts = article.removed_spans.filter(restored=False).values_list("raw_start", "raw_end")
+    body, segments = build_body(article.raw_text, list(cuts))
+    offsets = OffsetMap(segments)
+    article.body = body
+    Article.objects.filter(pk=article.pk).update(body=body)
+    return offsets
+
+
+def _remap(rows: Iterable, offsets: OffsetMap, model) -> None:
+    changed = []
+    for row in rows:
+        start, end = offsets.to_body(row.raw_start), offsets.to_body(row.raw_end)
+        if start is None or end is None or start >= end:
+            continue
+        row.start, row.end = start, end
+        changed.append(row)
+    model.objects.bulk_update(changed, ["start", "end"])
+
+
+def _sync_extracted_items(article: Article, extraction: ex.Extraction, threshold: float) -> None:
+    """Match extracted items to rows on (article, raw offsets); editors' rows win."""
+    version = extraction.extractor_version
+    people: dict[tuple[str, str], Person] = {}
+
+    def person_for(name: str, kind: str, roles: Iterable[str] = ()) -> Person:
+        key = (name, kind)
+        if key not in people:
+            people[key] = person_resolve(name=name, kind=kind, threshold=threshold, roles=roles)
+        return people[key]
+
+    for m in extraction.mentions:
+        person_for(m.name, m.kind.value, m.roles)
+
+    # Mentions carry no editor state: replace them.
+    article.mentions.all().delete()
+    seen: set[tuple[int, int]] = set()
+    mentions = []
+    for m in extraction.mentions:
+        if (m.raw_start, m.raw_end) in seen or m.start >= m.end:
+            continue
+        seen.add((m.raw_start, m.raw_end))
+        mentions.append(
+            Mention(
+                article=article,
+                person=person_for(m.name, m.kind.value),
+                text=m.text,
+                start=m.start,
+                end=m.end,
+                raw_start=m.raw_start,
+                raw_end=m.raw_end,
+                confidence=m.confidence,
+                rule=m.rule,
+                extractor_version=version,
+            )
+        )
+    Mention.objects.bulk_create(mentions)
+
+    existing = {(q.raw_start, q.raw_end): q for q in article.quotes.all()}
+    keep: set[int] = set()
+    for q in extraction.quotes:
+        if q.start >= q.end:
+            continue
+        speaker = person_for(q.speaker, (q.speaker_kind or ex.EntityKind.PERSON).value) if q.speaker else None
+        values = {
+            "text": q.text,
+            "speaker": speaker,
+            "speaker_mention": q.speaker_mention,
+            "start": q.start,
+            "end": q.end,
+            "confidence": q.confidence,
+            "rule": q.rule,
+            "group": q.group,
+            "extractor_version": version,
+        }
+        row = existing.get((q.raw_start, q.raw_end))
+        if row is None:
+            row = Quote.objects.create(article=article, raw_start=q.raw_start, raw_end=q.raw_end, **values)
+        elif row.status == Quote.Status.AUTO:
+            for field, value in values.items():
+                if field not in row.locked_fields:
+                    setattr(row, field, value)
+            row.save()
+        keep.add(row.pk)
+    # A machine quote the extractor no longer finds goes; an editor's stays.
+    article.quotes.filter(status=Quote.Status.AUTO, locked_fields=[]).exclude(pk__in=keep).delete()
+
+    existing_dm = {(d.raw_start, d.raw_end): d for d in article.dated_mentions.all()}
+    keep_dm: set[int] = set()
+    for d in extraction.dated_mentions:
+        if d.start >= d.end:
+            continue
+        values = {
+            "expression": d.expression,
+            "date": d.date,
+            "end_date": d.end_date if d.date else None,
+            "precision": d.precision.value if d.precision and d.date else "",
+            "origin": d.origin.value,
+            "sentence": d.sentence,
+            "sentence_start": d.sentence_start,
+            "sentence_end": d.sentence_end,
+            "start": d.start,
+            "end": d.end,
+            "confidence": d.confidence,
+            "rule": d.rule,
+            "extractor_version": version,
+        }
+        row = existing_dm.get((d.raw_start, d.raw_end))
+        if row is None:
+            row = DatedMention.objects.create(article=article, raw_start=d.raw_start, raw_end=d.raw_end, **values)
+        elif row.status == DatedMention.Status.AUTO:
+            for field, value in values.items():
+                if field not in row.locked_fields:
+                    setattr(row, field, value)
+            row.save()
+        else:
+            keep_dm.add(row.pk)
+            continue
+        by_name = {name: person for (name, _kind), person in people.items()}
+        row.people.set([by_name[n] for n in d.people if n in by_name])
+        keep_dm.add(row.pk)
+    article.dated_mentions.filter(status=DatedMention.Status.AUTO, locked_fields=[]).exclude(pk__in=keep_dm).delete()
+
+
+@transaction.atomic
+def article_apply_extraction(*, article: Article, extraction: ex.Extraction, match_threshold: float) -> Article:
+    """Re-extraction: fill only unlocked fields, keep rejected, verified and locked rows as editors left them."""
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    _apply_metadata(article, extraction.metadata, extraction)
+    article.save()
+    _sync_authors(article, extraction.metadata, match_threshold)
+    _sync_spans_and_items(article, extraction, match_threshold)
+    return article
+
+
+def import_run_start(*, command: str, user=None, dry_run: bool = False) -> ImportRun:
+    """Open the record of one import."""
+    return ImportRun.objects.create(command=command, user=user, dry_run=dry_run)
+
+
+def import_run_finish(*, run: ImportRun, files: list[dict[str, str]]) -> ImportRun:
+    """Close the record of one import with the outcome of each file."""
+    run.files = files
+    for outcome in ("created", "updated", "unchanged", "failed"):
+        setattr(run, outcome, sum(1 for f in files if f["outcome"] == outcome))
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+# --- editors' corrections -----------------------------------------------------
+
+
+def _check_version(row, expected_version: int | None) -> None:
+    if expected_version is not None and row.version != expected_version:
+        raise ConflictError(
+            f"{row._meta.verbose_name.capitalize()} was changed by someone else since you opened it "
+            f"(version {expected_version}, now {row.version}); reload and apply your change again."
+        )
+
+
+@transaction.atomic
+def article_update(*, article: Article, data: Mapping[str, Any], expected_version: int | None = None) -> Article:
+    """An editor's change to an article: saved, locked against re-extraction, versioned."""
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    _check_version(article, expected_version)
+    locked = set(article.locked_fields)
+    for field, value in data.items():
+        if field == "authors":
+            article.authors.set(value)
+        else:
+            setattr(article, field, value)
+        if field in EXTRACTED_ARTICLE_FIELDS:
+            locked.add(field)
+        if field == "published_on":
+            article.published_origin = ex.Origin.EDITOR.value
+            article.published_precision = ex.Precision.DAY.value if value else ""
+            article.review_reasons = [r for r in article.review_reasons if r not in ("date_unknown", "date_ambiguous")]
+        if field == "source":
+            article.source_origin = ex.Origin.EDITOR.value if value else ""
+            article.review_reasons = [
+                r for r in article.review_reasons if r not in ("outlet_unknown", "outlet_inferred")
+            ]
+        if field == "title":
+            article.title_origin = ex.Origin.EDITOR.value
+            article.review_reasons = [r for r in article.review_reasons if r != "title_missing"]
+    article.locked_fields = sorted(locked)
+    article.version += 1
+    article.save()
+    return article
+
+
+@transaction.atomic
+def quote_update(*, quote: Quote, data: Mapping[str, Any], expected_version: int | None = None) -> Quote:
+    """An editor's change to a quote (speaker, text): locked against re-extraction."""
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    _check_version(quote, expected_version)
+    for field, value in data.items():
+        setattr(quote, field, value)
+    quote.locked_fields = sorted({*quote.locked_fields, *data})
+    quote.version += 1
+    quote.save()
+    return quote
+
+
+@transaction.atomic
+def quote_set_status(*, quote: Quote, status: str) -> Quote:
+    """Verify or reject a quote; re-extraction leaves it as the editor set it."""
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    quote.status = status
+    quote.version += 1
+    quote.save()
+    return quote
+
+
+@transaction.atomic
+def removed_span_restore(*, span: RemovedSpan) -> Article:
+    """Put a cut stretch back into the body; every span's body offsets follow."""
+    span.restored = True
+    span.save(update_fields=["restored"])
+    article = span.article
+    _remap_all(article, _rebuild_body(article))
+    return article
+
+
+@transaction.atomic
+def article_publish(*, article: Article) -> Article:
+    """Make an article public."""
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    article.status = Article.Status.PUBLISHED
+    article.withdrawn_reason = ""
+    article.version += 1
+    article.save()
+    return article
+
+
+@transaction.atomic
+def article_withdraw(*, article: Article, reason: str) -> Article:
+    """Take an article down; the public sees the reason (410) instead of the article."""
+    if not reason.strip():
+        raise ValueError("A withdrawn article needs a reason the public can read.")
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    article.status = Article.Status.WITHDRAWN
+    article.withdrawn_reason = reason.strip()
+    article.version += 1
+    article.save()
+    return article
+
+
+class NotReviewable(ValueError):
+    """The article still has something an editor must settle."""
+
+
+@transaction.atomic
+def article_mark_reviewed(*, article: Article) -> Article:
+    """Record that an editor checked the article: allowed once nothing needs review."""
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.review_reasons:
+        raise NotReviewable(f"{article}: still needs review ({', '.join(article.review_reason_labels())}).")
+    pending = article.quotes.filter(status=Quote.Status.AUTO).count()
+    if pending:
+        raise NotReviewable(f"{article}: {pending} quotes are neither verified nor rejected.")
+    article.reviewed_at = timezone.now()
+    article.version += 1
+    article.save()
+    return article
+
+
+@transaction.atomic
+def article_accept_suggestion(*, article: Article, index: int) -> Article:
+    """Accept one of the machine's suggestions (e.g. a likely date) as if an editor typed it."""
+    suggestion = article.suggestions[index]
+    value: Any = suggestion["value"]
+    if suggestion["field"] == "published_on":
+        import datetime as dt
+
+        value = dt.date.fromisoformat(value)
+    return article_update(article=article, data={suggestion["field"]: value})
+
+
+@transaction.atomic
+def person_merge(*, survivor: Person, others: Iterable[Person]) -> Person:
+    """Merge people into ``survivor``: quotes, mentions, authorship and aliases move; old names become aliases.
+
+    The merged rows stay, pointing at the survivor, so their old URLs redirect.
+    """
+    survivor = Person.objects.select_for_update().get(pk=survivor.pk)
+    for other in others:
+        if other.pk == survivor.pk:
+            continue
+        Quote.objects.filter(speaker=other).update(speaker=survivor)
+        Mention.objects.filter(person=other).update(person=survivor)
+        for article in other.authored_articles.all():
+            article.authors.remove(other)
+            article.authors.add(survivor)
+        for dm in other.dated_mentions.all():
+            dm.people.remove(other)
+            dm.people.add(survivor)
+        for alias in other.aliases.all():
+            person_alias_add(person=survivor, name=alias.name)
+        other.aliases.all().delete()
+        person_alias_add(person=survivor, name=other.name)
+        survivor.roles = [*survivor.roles, *(r for r in other.roles if r not in survivor.roles)]
+        other.merged_into = survivor
+        other.version += 1
+        other.save()
+        # Anything that pointed at the loser as a merge target now points at the survivor.
+        Person.objects.filter(merged_into=other).update(merged_into=survivor)
+    survivor.locked_fields = sorted({*survivor.locked_fields, "merged"})
+    survivor.version += 1
+    survivor.save()
+    return survivor

@@ -1,0 +1,233 @@
+"""Workflows that span both apps: import or re-extract a file or article, set a date, merge people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from articles import services as article_services
+from articles.extraction import EXTRACTOR_VERSION, extract
+from articles.extraction import types as ex
+from articles.extraction.decode import InputError, decode
+from articles.models import Article, ImportRun
+from timeline import services as timeline_services
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """How to import: the settings the caller read, passed in (the pipeline never reads settings)."""
+
+    nlp_model: str | None
+    publish: bool = True
+    max_bytes: int = 5 * 1024 * 1024
+    match_threshold: float = 90.0
+    dry_run: bool = False
+    reextract: bool = False
+    jobs: int = 1
+
+
+@dataclass(slots=True)
+class FileOutcome:
+    """What became of one file."""
+
+    name: str
+    outcome: str  # created, updated, unchanged, failed, would-create
+    reason: str = ""
+    article_id: int | None = None
+    encoding: str = ""
+    detail: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        row = {"name": self.name, "outcome": self.outcome, "reason": self.reason}
+        if self.article_id is not None:
+            row["article_id"] = self.article_id
+        if self.encoding:
+            row["encoding"] = self.encoding
+        return row
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    name: str
+    raw: bytes
+    text: str
+    encoding: str
+    manifest: Mapping[str, str]
+
+
+def read_file(path: Path, *, max_bytes: int) -> bytes:
+    """The bytes of ``path``, or an InputError saying in one line why not."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"file too large ({size} bytes; the limit IMPORT_MAX_BYTES is {max_bytes})")
+        with path.open("rb") as fh:
+            return fh.read(max_bytes + 1)
+    except PermissionError as exc:
+        raise InputError("unreadable: permission denied") from exc
+    except IsADirectoryError as exc:
+        raise InputError("is a folder, not a file") from exc
+    except FileNotFoundError as exc:
+        raise InputError("no such file") from exc
+    except OSError as exc:
+        raise InputError(f"unreadable: {exc.strerror or exc}") from exc
+
+
+def _extract_job(args: tuple[str, ex.Hints, str | None]) -> ex.Extraction:
+    text, hints, model = args
+    return extract(text, hints=hints, nlp_model=model)
+
+
+def import_files(
+    items: list[tuple[str, Path | bytes]],
+    *,
+    options: ImportOptions,
+    manifest: Mapping[str, Mapping[str, str]] | None = None,
+    run: ImportRun | None = None,
+    progress=None,
+) -> list[FileOutcome]:
+    """Import files given as (name, path or bytes): each atomically; failures reported, not raised."""
+    manifest = manifest or {}
+    outcomes: dict[int, FileOutcome] = {}
+    todo: list[tuple[int, _Prepared, Article | None]] = []
+    for i, (name, source) in enumerate(items):
+        base = os.path.basename(name)
+        try:
+            raw = source if isinstance(source, bytes) else read_file(source, max_bytes=options.max_bytes)
+            if len(raw) > options.max_bytes:
+                raise InputError(
+                    f"file too large ({len(raw)} bytes; the limit IMPORT_MAX_BYTES is {options.max_bytes})"
+                )
+            decoded = decode(raw)
+        except InputError as exc:
+            outcomes[i] = FileOutcome(name, "failed", str(exc))
+            if progress:
+                progress(outcomes[i])
+            continue
+        prepared = _Prepared(base, raw, decoded.text, decoded.encoding, manifest.get(base, {}))
+        existing = Article.objects.filter(sha256=article_services.ArticleInput(raw, "", "", base).sha256).first()
+        if existing is not None and not options.reextract:
+            outcomes[i] = FileOutcome(name, "unchanged", "same bytes already imported", existing.pk)
+            if progress:
+                progress(outcomes[i])
+            continue
+        todo.append((i, prepared, existing))
+
+    # Hints are read once per batch: a pattern an editor adds applies from the next import on.
+    jobs = [
+        (
+            p.text,
+            article_services.extraction_hints(manifest=p.manifest, published_on=_editor_date(existing)),
+            options.nlp_model,
+        )
+        for _, p, existing in todo
+    ]
+    if options.jobs > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+            extractions = list(pool.map(_extract_job, jobs, chunksize=4))
+    else:
+        extractions = map(_extract_job, jobs)
+
+    for (i, prepared, existing), extraction in zip(todo, extractions, strict=False):
+        name = items[i][0]
+        try:
+            outcomes[i] = _store(prepared, existing, extraction, options=options, run=run, name=name)
+        except Exception as exc:  # one bad file must not stop the others
+            outcomes[i] = FileOutcome(name, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0])
+        if progress:
+            progress(outcomes[i])
+    return [outcomes[i] for i in sorted(outcomes)]
+
+
+def _editor_date(article: Article | None) -> dt.date | None:
+    if article is not None and "published_on" in article.locked_fields:
+        return article.published_on
+    return None
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _store(
+    prepared: _Prepared, existing: Article | None, extraction: ex.Extraction, *, options, run, name
+) -> FileOutcome:
+    outcome = FileOutcome(name, "created", encoding=prepared.encoding)
+    try:
+        with transaction.atomic():
+            if existing is not None:
+                article = article_services.article_apply_extraction(
+                    article=existing, extraction=extraction, match_threshold=options.match_threshold
+                )
+                outcome.outcome = "updated"
+            else:
+                article = article_services.article_create(
+                    source_input=article_services.ArticleInput(
+                        prepared.raw, prepared.text, prepared.encoding, prepared.name
+                    ),
+                    extraction=extraction,
+                    publish=options.publish,
+                    match_threshold=options.match_threshold,
+                    import_run=None if options.dry_run else run,
+                )
+            timeline_services.events_attach(article=article)
+            outcome.article_id = article.pk
+            outcome.detail = {
+                "title": article.title,
+                "source": article.source.name if article.source else None,
+                "published_on": article.published_on.isoformat() if article.published_on else None,
+                "quotes": article.quotes.count(),
+                "dated_mentions": article.dated_mentions.count(),
+                "review_reasons": list(article.review_reasons),
+            }
+            if options.dry_run:
+                raise _DryRun
+    except _DryRun:
+        outcome.outcome = "would update" if existing is not None else "would create"
+        outcome.article_id = None
+    return outcome
+
+
+def article_reextract(*, article: Article, nlp_model: str | None, match_threshold: float) -> Article:
+    """Run the current extractor over an article again, keeping every editor's correction."""
+    hints = article_services.extraction_hints(published_on=_editor_date(article))
+    extraction = extract(article.raw_text, hints=hints, nlp_model=nlp_model)
+    with transaction.atomic():
+        article = article_services.article_apply_extraction(
+            article=article, extraction=extraction, match_threshold=match_threshold
+        )
+        timeline_services.events_attach(article=article)
+    return article
+
+
+def article_set_published_on(
+    *,
+    article: Article,
+    published_on: dt.date | None,
+    nlp_model: str | None,
+    match_threshold: float,
+    expected_version: int | None = None,
+) -> Article:
+    """An editor sets the publication date: relative dates resolve again at once, events follow."""
+    with transaction.atomic():
+        article = article_services.article_update(
+            article=article, data={"published_on": published_on}, expected_version=expected_version
+        )
+        return article_reextract(article=article, nlp_model=nlp_model, match_threshold=match_threshold)
+
+
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "FileOutcome",
+    "ImportOptions",
+    "article_reextract",
+    "article_set_published_on",
+    "import_files",
+    "read_file",
+]

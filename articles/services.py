@@ -355,7 +355,14 @@ def _sync_extracted_items(article: Article, extraction: ex.Extraction, threshold
         return people[key]
 
     for m in extraction.mentions:
-        person_for(m.name, m.kind.value, m.roles)
+        person = person_for(m.name, m.kind.value, m.roles)
+        # The forms a text uses for a name are aliases ("Stoltenberg", "NATO
+        # Secretary General Jens Stoltenberg"); a role alone ("the prime
+        # minister") is not: it names whoever holds it at the time.
+        person_alias_add(person=person, name=m.text)
+        for role in m.roles:
+            if role[:1].isupper():
+                person_alias_add(person=person, name=f"{role} {m.name}")
 
     # Mentions carry no editor state: replace them.
     article.mentions.all().delete()

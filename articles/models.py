@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -259,7 +261,10 @@ class Article(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["raw_text", "body"])
+    # Kept current by a PostgreSQL trigger (migration 0003), so rows written by
+    # bulk_create or raw SQL are searchable too; unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["raw_text", "body", "search_vector"])
 
     objects = ArticleQuerySet.as_manager()
 
@@ -277,7 +282,11 @@ class Article(models.Model):
             ),
             models.CheckConstraint(condition=~Q(sha256=""), name="article_sha256_not_empty"),
         ]
-        indexes = [models.Index(fields=["status", "-published_on"]), models.Index(fields=["extractor_version"])]
+        indexes = [
+            models.Index(fields=["status", "-published_on"]),
+            models.Index(fields=["extractor_version"]),
+            GinIndex(fields=["search_vector"], name="article_search_gin"),
+        ]
 
     def __str__(self) -> str:
         return self.title or self.original_filename
@@ -370,7 +379,8 @@ class Quote(ExtractedItem):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.AUTO)
     locked_fields = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
+    search_vector = SearchVectorField(null=True, editable=False)  # trigger-maintained, as Article's
+    history = HistoricalRecords(excluded_fields=["search_vector"])
 
     objects = QuoteQuerySet.as_manager()
 
@@ -381,6 +391,7 @@ class Quote(ExtractedItem):
             _choice_check("status", QuoteStatus.choices, name="quote_status_valid"),
             models.UniqueConstraint(fields=["article", "raw_start", "raw_end"], name="quote_unique_span"),
         ]
+        indexes = [GinIndex(fields=["search_vector"], name="quote_search_gin")]
 
     def __str__(self) -> str:
         return self.text[:80]
@@ -452,3 +463,69 @@ class DatedMention(ExtractedItem):
 
     def __str__(self) -> str:
         return f"{self.expression} ({self.date or 'undated'})"
+
+
+class Story(models.Model):
+    """A story editors follow: the articles that tell it, in one place."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    articles = models.ManyToManyField(Article, blank=True, related_name="stories")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[articles])
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "stories"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Done with failures"
+
+
+class Job(models.Model):
+    """One batch of background re-extraction: what was selected and how far it got."""
+
+    Status = JobStatus
+
+    selection = models.JSONField(default=dict, help_text="How the articles were chosen, as given.")
+    article_ids = models.JSONField(default=list)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    failures = models.JSONField(default=list, blank=True, help_text="[{article, reason}] per failed article.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    extractor_version = models.CharField(max_length=20, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            _choice_check("status", JobStatus.choices, name="job_status_valid"),
+            models.CheckConstraint(condition=Q(done__lte=models.F("total")), name="job_done_within_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Job {self.pk}: {self.done + self.failed}/{self.total}"
+
+
+class JobItem(models.Model):
+    """One article of a job; its unique key makes running it twice count once."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "article"], name="jobitem_unique_article")]

@@ -1,0 +1,4 @@
+"""Public pages of the articles app: articles, sources, people, quotes, feeds."""
+
+app_name = "articles"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Public pages of the timeline app."""
+
+app_name = "timeline"
+urlpatterns: list = []

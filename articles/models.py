@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db import connection, models
 from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -41,6 +41,21 @@ def _choice_check(field: str, choices, *, name: str, null: bool = False) -> mode
     if null:
         condition |= Q(**{f"{field}__isnull": True})
     return models.CheckConstraint(condition=condition, name=name)
+
+
+def _text_search(queryset: models.QuerySet, query: str, *, fields: list[str]) -> models.QuerySet:
+    # search_vector is kept by a PostgreSQL trigger (migration 0003); SQLite has none, so it falls back.
+    if connection.vendor == "postgresql":
+        terms = SearchQuery(query, config="english", search_type="websearch")
+        return (
+            queryset.filter(search_vector=terms)
+            .annotate(rank=SearchRank(models.F("search_vector"), terms))
+            .order_by("-rank", "-pk")
+        )
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__icontains": query})
+    return queryset.filter(condition)
 
 
 class SourceKind(models.TextChoices):
@@ -217,6 +232,10 @@ class ArticleQuerySet(models.QuerySet):
         """Articles extracted by an older extractor than ``version``."""
         return self.exclude(extractor_version=version)
 
+    def search(self, query: str) -> ArticleQuerySet:
+        """Articles matching ``query``, best first: PostgreSQL full text, else a plain substring match."""
+        return _text_search(self, query, fields=["title", "dateline", "body"])
+
 
 class ArticleStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -358,6 +377,10 @@ class QuoteQuerySet(models.QuerySet):
     def needs_review(self, threshold: float = 0.6) -> QuoteQuerySet:
         """Unreviewed quotes the extractor was not sure of."""
         return self.filter(status=Quote.Status.AUTO, confidence__lt=threshold)
+
+    def search(self, query: str) -> QuoteQuerySet:
+        """Quotes matching ``query``, best first: PostgreSQL full text, else a plain substring match."""
+        return _text_search(self, query, fields=["text", "speaker_mention"])
 
 
 class QuoteStatus(models.TextChoices):
@@ -529,3 +552,6 @@ class JobItem(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "article"], name="jobitem_unique_article")]
+
+    def __str__(self) -> str:
+        return f"Job {self.job_id}, article {self.article_id}"

@@ -1,0 +1,62 @@
+"""API and page latency at archive scale: builds (or reuses) the big database, then measures against the floor."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.importing import env_for, migrated_template, psql
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _marker(count: int) -> str:
+    migrations = sorted(p.name for p in ROOT.glob("*/migrations/0*.py"))
+    return f"{count}:{len(migrations)}:{migrations[-1] if migrations else ''}"
+
+
+def _existing_marker(pg: str, name: str) -> str | None:
+    result = subprocess.run(
+        ["psql", f"{pg}/{name}", "-tAc", "SELECT value FROM bench_marker"], capture_output=True, text=True
+    )
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def run(size: dict, *, pg: str) -> dict:
+    count = size["articles"]
+    name = f"newsarchive_bench_api_{count}"
+    url = f"{pg}/{name}"
+    env = env_for(
+        url,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_DEBUG="0",
+        SECRET_KEY="benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        ALLOWED_HOSTS="testserver",
+        API_ANON_RATE="100000000/minute",
+    )
+    marker = _marker(count)
+    if _existing_marker(pg, name) != marker:
+        template = migrated_template(pg)
+        psql(pg, f'DROP DATABASE IF EXISTS "{name}"')
+        psql(pg, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        subprocess.run([sys.executable, "-m", "bench.build", str(count)], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [
+                "psql",
+                url,
+                "-qc",
+                f"CREATE TABLE bench_marker (value text); INSERT INTO bench_marker VALUES ('{marker}')",
+            ],
+            check=True,
+        )
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.measure", str(size["requests"])],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout)

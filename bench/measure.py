@@ -1,0 +1,106 @@
+"""Latency, throughput and SQL queries of every API endpoint and page against its floor (run as a module).
+
+Requests go through Django's test client in this one process, so the network
+and the server's worker model are out of the figures: what is compared is our
+code against a bare view doing the same database work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+
+import django
+
+
+def _timed(client, url: str, n: int) -> dict:
+    for _ in range(3):
+        client.get(url)
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - start)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+    times.sort()
+    return {
+        "p50_ms": round(statistics.median(times) * 1000, 2),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 2),
+        "rps": round(n / sum(times), 1),
+    }
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    return len(ctx.captured_queries)
+
+
+def _page(url: str, size: int) -> str:
+    return f"{url}{'&' if '?' in url else '?'}page_size={size}"
+
+
+def main(requests: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    django.setup()
+    from django.test import Client
+
+    from articles.models import Article, Quote
+    from articles.models import Source as S
+
+    article = Article.objects.filter(status="published").order_by("id").first()
+    speaker = Quote.objects.filter(speaker__isnull=False).order_by("id").first().speaker
+    source = S.objects.order_by("id").first()
+    word = article.title.split()[0].lower()
+    endpoints = {
+        "article_list": ("/api/v1/articles/", "/floor/articles/"),
+        "article_list_filtered": (f"/api/v1/articles/?source={source.slug}", f"/floor/articles/?source={source.slug}"),
+        "article_search": (f"/api/v1/articles/?q={word}", f"/floor/search/?q={word}"),
+        "article_detail": (f"/api/v1/articles/{article.slug}/", f"/floor/articles/{article.slug}/"),
+        "quotes_by_speaker": (f"/api/v1/quotes/?speaker={speaker.slug}", f"/floor/quotes/?speaker={speaker.slug}"),
+        "events": ("/api/v1/events/", "/floor/events/"),
+        "timeline_json": ("/api/v1/timeline.json", "/floor/timeline.json"),
+        "page_home": ("/", "/floor/articles/"),
+        "page_article_list": ("/articles/", "/floor/articles/"),
+        "page_article": (f"/articles/{article.slug}/", f"/floor/articles/{article.slug}/"),
+        "page_person": (f"/people/{speaker.slug}/", f"/floor/people/{speaker.slug}/"),
+        "page_timeline": ("/timeline/", "/floor/timeline.json"),
+        "page_search": (f"/search/?q={word}", f"/floor/search/?q={word}"),
+    }
+    client = Client()
+    results = {}
+    for name, (url, floor_url) in endpoints.items():
+        try:
+            ours = _timed(client, url, requests)
+        except SystemExit as failure:  # an endpoint that does not exist yet is reported, not fatal
+            results[name] = {"error": str(failure)}
+            continue
+        floor = _timed(client, floor_url, requests)
+        entry = {
+            **ours,
+            "floor_p50_ms": floor["p50_ms"],
+            "floor_rps": floor["rps"],
+            "rps_ratio_vs_floor": round(ours["rps"] / floor["rps"], 3),
+            "queries": _queries(client, url),
+        }
+        if name.startswith(("article_list", "quotes", "events")):
+            entry["queries_page_1"] = _queries(client, _page(url, 1))
+            entry["queries_page_100"] = _queries(client, _page(url, 100))
+        results[name] = entry
+        print(name, json.dumps(entry), file=sys.stderr, flush=True)
+    detail = results.get("article_detail", {}).get("p95_ms")
+    search = results.get("article_search", {}).get("p95_ms")
+    if detail and search:
+        results["search_p95_vs_detail_p95"] = round(search / detail, 2)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

@@ -1,0 +1,455 @@
+"""Public, read-only pages of the articles app: articles, sources, people and quotes."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_safe
+
+from articles import presentation
+from articles.models import Article, DatedMention, Person, Quote, Source, Story
+
+PAGE_SIZE = 20
+
+
+def paginate(request: HttpRequest, queryset: QuerySet, *, per_page: int = PAGE_SIZE) -> Page:
+    """The requested page of ``queryset``; a page number out of range gives the nearest page, never an error."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def event_url(event_id: int) -> str:
+    """Where the timeline shows an event: its own page if the timeline has one, else its anchor on /timeline/."""
+    try:
+        return reverse("timeline:event", kwargs={"pk": event_id})
+    except NoReverseMatch:
+        pass
+    try:
+        index = reverse("timeline:index")
+    except NoReverseMatch:
+        index = "/timeline/"
+    return f"{index}#event-{event_id}"
+
+
+def _history_redirect(model: type, slug: str) -> HttpResponsePermanentRedirect | None:
+    """A 301 to the current URL of the row that once had ``slug`` (renamed), if history knows one."""
+    old = model.history.filter(slug=slug).order_by("-history_date").values_list("id", flat=True).first()
+    if old is None:
+        return None
+    current = model.objects.filter(pk=old).first()
+    if current is None or current.slug == slug:
+        return None
+    return HttpResponsePermanentRedirect(current.get_absolute_url())
+
+
+# ---------------------------------------------------------------- articles
+
+
+class ArticleFilterForm(forms.Form):
+    """The article list's filters; every field is optional and a bad value is ignored, not an error page."""
+
+    q = forms.CharField(label="Words", required=False, max_length=200)
+    source = forms.ChoiceField(label="Outlet", required=False)
+    story = forms.ChoiceField(label="Story", required=False)
+    person = forms.ChoiceField(label="Person", required=False)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"]
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        published = Article.objects.published()
+        self.fields["source"].choices = [("", "All outlets")] + [
+            (s.slug, s.name) for s in Source.objects.filter(articles__in=published).distinct()
+        ]
+        self.fields["story"].choices = [("", "All stories")] + [
+            (s.slug, s.title) for s in Story.objects.filter(articles__in=published).distinct()
+        ]
+        people = Person.objects.active().filter(
+            Q(quotes__in=presentation.visible_quotes())
+            | Q(mentions__article__in=published)
+            | Q(authored_articles__in=published)
+        )
+        self.fields["person"].choices = [("", "Anyone")] + [
+            (p.slug, p.name) for p in people.distinct().order_by("name")
+        ]
+
+    def filter(self, queryset: QuerySet[Article]) -> QuerySet[Article]:
+        """``queryset`` narrowed by the fields that validated (call is_valid() first)."""
+        data = self.cleaned_data
+        if data.get("source"):
+            queryset = queryset.filter(source__slug=data["source"])
+        if data.get("story"):
+            queryset = queryset.filter(stories__slug=data["story"])
+        if data.get("person"):
+            person = Person.objects.filter(slug=data["person"]).first()
+            if person is not None:
+                queryset = queryset.filter(pk__in=presentation.person_articles(person).values("pk"))
+        if data.get("date_from"):
+            queryset = queryset.filter(published_on__gte=data["date_from"])
+        if data.get("date_to"):
+            queryset = queryset.filter(published_on__lte=data["date_to"])
+        if data.get("q"):
+            queryset = queryset.search(data["q"])
+        return queryset
+
+
+def article_cards(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    """Articles with what a list shows of each: outlet, authors and their number of public quotes.
+
+    Unless ``queryset`` is ordered already (by search rank), newest first with undated articles last.
+    """
+    if not queryset.query.order_by:
+        queryset = queryset.order_by(F("published_on").desc(nulls_last=True), "-created_at", "-id")
+    return (
+        queryset.select_related("source")
+        .prefetch_related("authors")
+        .annotate(quote_count=Count("quotes", filter=~Q(quotes__status=Quote.Status.REJECTED), distinct=True))
+    )
+
+
+@require_safe
+def article_list(request: HttpRequest) -> HttpResponse:
+    """Published articles, newest first, with filters, search and pagination."""
+    form = ArticleFilterForm(request.GET or None)
+    articles = Article.objects.published()
+    if form.is_bound:
+        form.is_valid()  # invalid fields drop out of cleaned_data; the valid ones still filter
+        articles = form.filter(articles)
+    filtered = form.is_bound and any(form.cleaned_data.get(k) for k in form.fields)
+    page = paginate(request, article_cards(articles))
+    return render(request, "articles/article_list.html", {"form": form, "page": page, "filtered": filtered})
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedEvent:
+    id: int
+    title: str
+    date: str
+    url: str
+
+
+def _reported_events(article: Article) -> list[ReportedEvent]:
+    # The timeline links its events to dated mentions (DatedMention.event_link); reading that relation keeps the
+    # articles app free of any import of timeline.
+    mentions = (
+        article.dated_mentions.exclude(status=DatedMention.Status.REJECTED)
+        .filter(event_link__isnull=False)
+        .select_related("event_link__event")
+        .order_by("event_link__event__date", "event_link__event_id")
+    )
+    events: dict[int, ReportedEvent] = {}
+    for mention in mentions:
+        event = mention.event_link.event
+        if event.pk not in events:
+            events[event.pk] = ReportedEvent(
+                id=event.pk,
+                title=event.title or mention.sentence,
+                date=presentation.date_display(event.date, event.precision) or "undated",
+                url=event_url(event.pk),
+            )
+    return list(events.values())
+
+
+def _json_ld(request: HttpRequest, article: Article, authors: list[Person]) -> dict:
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": (article.title or article.original_filename)[:110],
+        "url": request.build_absolute_uri(article.get_absolute_url()),
+        "mainEntityOfPage": request.build_absolute_uri(article.get_absolute_url()),
+        "inLanguage": article.language,
+        "isAccessibleForFree": True,
+    }
+    if article.published_on is not None:
+        data["datePublished"] = article.published_on.isoformat()
+    data["author"] = [
+        {"@type": "Person", "name": a.name, "url": request.build_absolute_uri(a.get_absolute_url())} for a in authors
+    ] or [{"@type": "Organization", "name": article.source.name if article.source else "Unknown"}]
+    if article.source is not None:
+        publisher = {"@type": "Organization", "name": article.source.name}
+        if article.source.homepage:
+            publisher["url"] = article.source.homepage
+        data["publisher"] = publisher
+    if article.url:
+        data["sameAs"] = article.url
+    return data
+
+
+@require_safe
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """One article: its metadata, body with every quote anchored and linked to its speaker, mentions, events."""
+    article = Article.objects.select_related("source").filter(slug=slug).first()
+    if article is None:
+        redirect = _history_redirect(Article, slug)
+        if redirect is not None:
+            return redirect
+        raise Http404("No such article.")
+    if article.status == Article.Status.WITHDRAWN:
+        return render(request, "410.html", {"article": article}, status=410)
+    if article.status != Article.Status.PUBLISHED:
+        raise Http404("No such article.")
+
+    policy = presentation.display_policy(article)
+    quotes = list(
+        article.quotes.exclude(status=Quote.Status.REJECTED).select_related("speaker__merged_into").order_by("start")
+    )
+    for quote in quotes:
+        quote.public_speaker = presentation.survivor(quote.speaker)
+    text = presentation.public_text(article)
+    shown_quotes = quotes if presentation.shows_text(article) else []
+    paragraphs = presentation.body_paragraphs(text, shown_quotes)
+    in_text = {seg.quote.pk for paragraph in paragraphs for seg in paragraph.segments if seg.quote}
+    people: dict[int, tuple[Person, int]] = {}
+    for mention in article.mentions.select_related("person__merged_into"):
+        person = presentation.survivor(mention.person)
+        known = people.get(person.pk)
+        people[person.pk] = (person, (known[1] if known else 0) + 1)
+    mentioned = sorted(people.values(), key=lambda pc: (-pc[1], pc[0].name))
+    authors = [presentation.survivor(a) for a in article.authors.select_related("merged_into")]
+    context = {
+        "article": article,
+        "policy": policy,
+        "paragraphs": paragraphs,
+        "quotes": shown_quotes,
+        # In an excerpt some quotes fall outside the text shown; they are listed on their own.
+        "quotes_outside_text": [q for q in shown_quotes if q.pk not in in_text],
+        "authors": authors,
+        "people": [p for p, _ in mentioned if p.kind == Person.Kind.PERSON],
+        "organisations": [p for p, _ in mentioned if p.kind == Person.Kind.ORGANISATION],
+        "events": _reported_events(article),
+        "stories": article.stories.all(),
+        "date_display": presentation.date_display(article.published_on, article.published_precision),
+        "date_label": presentation.date_label(article),
+        "json_ld": presentation.json_ld(_json_ld(request, article, authors)),
+        "canonical": request.build_absolute_uri(article.get_absolute_url()),
+    }
+    return render(request, "articles/article_detail.html", context)
+
+
+@require_safe
+def article_raw(request: HttpRequest, slug: str) -> HttpResponse:
+    """The raw text exactly as imported, as text/plain, when the outlet allows the full text to be shown."""
+    article = Article.objects.select_related("source").filter(slug=slug).first()
+    if article is None:
+        redirect = _history_redirect(Article, slug)
+        if redirect is not None:
+            return HttpResponsePermanentRedirect(redirect.url.rstrip("/") + "/raw/")
+        raise Http404("No such article.")
+    if article.status == Article.Status.WITHDRAWN:
+        return HttpResponse(
+            f"Withdrawn: {article.withdrawn_reason or 'no reason given'}\n",
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
+    if article.status != Article.Status.PUBLISHED:
+        raise Http404("No such article.")
+    if not presentation.shows_full_text(article):
+        return HttpResponse(
+            "The outlet's terms do not allow the text of this article to be shown here.\n",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(article.raw_text, content_type="text/plain; charset=utf-8")
+    # The raw file is evidence, not a page: never let a browser guess it is HTML, nor a crawler index it twice.
+    response["X-Robots-Tag"] = "noindex"
+    response["Content-Disposition"] = f'inline; filename="{article.slug}.txt"'
+    return response
+
+
+# ---------------------------------------------------------------- sources
+
+
+@require_safe
+def source_list(request: HttpRequest) -> HttpResponse:
+    """Every outlet with published articles."""
+    sources = (
+        Source.objects.annotate(
+            article_count=Count("articles", filter=Q(articles__status=Article.Status.PUBLISHED), distinct=True)
+        )
+        .filter(article_count__gt=0)
+        .order_by("name")
+    )
+    return render(request, "articles/source_list.html", {"sources": sources})
+
+
+@require_safe
+def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """An outlet and its published articles, newest first."""
+    source = get_object_or_404(Source, slug=slug)
+    page = paginate(request, article_cards(Article.objects.published().filter(source=source)))
+    return render(request, "articles/source_detail.html", {"source": source, "page": page})
+
+
+# ---------------------------------------------------------------- people
+
+
+def person_or_redirect(slug: str) -> Person | HttpResponsePermanentRedirect:
+    """The active person at ``slug``, or a 301 to where a merged or renamed person now lives."""
+    person = Person.objects.select_related("merged_into").filter(slug=slug).first()
+    if person is None:
+        redirect = _history_redirect(Person, slug)
+        if redirect is None:
+            raise Http404("No such person.")
+        return redirect
+    if person.merged_into_id:
+        return HttpResponsePermanentRedirect(presentation.survivor(person).get_absolute_url())
+    return person
+
+
+@require_safe
+def person_list(request: HttpRequest) -> HttpResponse:
+    """People and organisations who speak or are named in published articles, most quoted first."""
+    quotes = presentation.visible_quotes()
+    published = Article.objects.published()
+    kind = request.GET.get("kind", "")
+    people = (
+        Person.objects.active()
+        .annotate(
+            quote_count=Count("quotes", filter=Q(quotes__in=quotes), distinct=True),
+            article_count=Count("mentions__article", filter=Q(mentions__article__in=published), distinct=True),
+        )
+        .filter(Q(quote_count__gt=0) | Q(article_count__gt=0))
+        .order_by("-quote_count", "-article_count", "name")
+    )
+    if kind in Person.Kind.values:
+        people = people.filter(kind=kind)
+    page = paginate(request, people, per_page=50)
+    return render(request, "articles/person_list.html", {"page": page, "kind": kind, "kinds": Person.Kind.choices})
+
+
+@dataclass(slots=True)
+class StatementView:
+    """The same words of one speaker, with every article that reports them."""
+
+    text: str
+    first_date: date | None
+    quotes: list[Quote]
+
+
+def _statements(quotes: list[Quote]) -> list[StatementView]:
+    # One statement is the same words reported by several articles: group on the words, ignoring case and spacing.
+    groups: dict[str, list[Quote]] = defaultdict(list)
+    for quote in quotes:
+        groups[" ".join(quote.text.casefold().split())].append(quote)
+    statements = []
+    for group in groups.values():
+        group.sort(key=lambda q: (q.article.published_on is None, q.article.published_on or date.min, q.article_id))
+        statements.append(StatementView(text=group[0].text, first_date=group[0].article.published_on, quotes=group))
+    # Date order; statements whose date no article knows come last.
+    statements.sort(key=lambda s: (s.first_date is None, s.first_date or date.min, s.quotes[0].start))
+    return statements
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    x: int
+    y: int
+    height: int
+    count: int
+    label: str
+    tick: str  # shown under January and the first bar only, so labels never overlap
+
+
+def quotes_per_month_chart(quotes: list[Quote], *, height: int = 120, bar: int = 14, gap: int = 4) -> dict | None:
+    """Bars of an SVG chart of ``quotes`` per month of their articles' dates; None when none is dated."""
+    counts = Counter(
+        (q.article.published_on.year, q.article.published_on.month) for q in quotes if q.article.published_on
+    )
+    if not counts:
+        return None
+    first, last = min(counts), max(counts)
+    months = []
+    year, month = first
+    while (year, month) <= last:
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    peak = max(counts.values())
+    bars = []
+    for index, (year, month) in enumerate(months):
+        count = counts.get((year, month), 0)
+        bar_height = round(count / peak * height) if count else 0
+        label = f"{date(year, month, 1):%B} {year}"
+        tick = str(year) if index == 0 or month == 1 else ""
+        bars.append(Bar(index * (bar + gap), height - bar_height, bar_height, count, label, tick))
+    return {
+        "bars": bars,
+        "width": len(months) * (bar + gap),
+        "height": height,
+        "bar": bar,
+        "peak": peak,
+        "total": sum(counts.values()),
+        "undated": sum(1 for q in quotes if q.article.published_on is None),
+        "first": f"{date(*first, 1):%B %Y}",
+        "last": f"{date(*last, 1):%B %Y}",
+    }
+
+
+@require_safe
+def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A person or organisation: roles, aliases, statements in date order, quotes per month, articles."""
+    person = person_or_redirect(slug)
+    if isinstance(person, HttpResponse):
+        return person
+    quotes = list(
+        presentation.visible_quotes(
+            Quote.objects.filter(Q(speaker=person) | Q(speaker__merged_into=person))
+        ).select_related("article__source")
+    )
+    articles = article_cards(presentation.person_articles(person))
+    context = {
+        "person": person,
+        "aliases": [a for a in person.aliases.all() if a.name != person.name],
+        "statements": _statements(quotes),
+        "quote_count": len(quotes),
+        "chart": quotes_per_month_chart(quotes),
+        "articles": articles[:50],
+        "canonical": request.build_absolute_uri(person.get_absolute_url()),
+    }
+    return render(request, "articles/person_detail.html", context)
+
+
+# ---------------------------------------------------------------- quotes
+
+
+class QuoteFilterForm(forms.Form):
+    q = forms.CharField(label="Words", required=False, max_length=200)
+    speaker = forms.ChoiceField(label="Speaker", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        speakers = (
+            Person.objects.active()
+            .filter(Exists(presentation.visible_quotes().filter(speaker=OuterRef("pk"))))
+            .order_by("name")
+        )
+        self.fields["speaker"].choices = [("", "Anyone")] + [(p.slug, p.name) for p in speakers]
+
+
+@require_safe
+def quote_list(request: HttpRequest) -> HttpResponse:
+    """Full-text search over quotes, filtered by speaker."""
+    form = QuoteFilterForm(request.GET or None)
+    quotes = presentation.visible_quotes().select_related("speaker", "article__source")
+    if form.is_bound:
+        form.is_valid()
+        if form.cleaned_data.get("speaker"):
+            quotes = quotes.filter(speaker__slug=form.cleaned_data["speaker"])
+        if form.cleaned_data.get("q"):
+            quotes = quotes.search(form.cleaned_data["q"])
+        else:
+            quotes = quotes.order_by(F("article__published_on").desc(nulls_last=True), "article_id", "start")
+    else:
+        quotes = quotes.order_by(F("article__published_on").desc(nulls_last=True), "article_id", "start")
+    page = paginate(request, quotes)
+    return render(request, "articles/quote_list.html", {"form": form, "page": page})

@@ -1,0 +1,109 @@
+"""Pages that read both apps: the home page and the search across articles, quotes and people; robots.txt."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from articles import presentation
+from articles.models import Article, Person, Quote, Source, Story
+from articles.views import article_cards, event_url
+from timeline.models import Event
+
+SEARCH_LIMIT = 20
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """Latest articles, most-quoted people, newest timeline events, stories and the archive's counts."""
+    published = Article.objects.published()
+    quotes = presentation.visible_quotes()
+    people = (
+        Person.objects.active()
+        .annotate(quote_count=Count("quotes", filter=Q(quotes__in=quotes), distinct=True))
+        .filter(quote_count__gt=0)
+        .order_by("-quote_count", "name")[:8]
+    )
+    events = list(Event.objects.public().dated().order_by("-date", "-id")[:6])
+    for event in events:
+        event.url = event_url(event.pk)
+        event.date_display = presentation.date_display(event.date, event.precision)
+    stories = (
+        Story.objects.annotate(
+            article_count=Count("articles", filter=Q(articles__status=Article.Status.PUBLISHED), distinct=True)
+        )
+        .filter(article_count__gt=0)
+        .order_by("-updated_at")[:6]
+    )
+    counts = {
+        "articles": published.count(),
+        "sources": Source.objects.filter(articles__in=published).distinct().count(),
+        "people": Person.objects.active().filter(quotes__in=quotes).distinct().count(),
+        "quotes": quotes.count(),
+        "events": Event.objects.public().count(),
+    }
+    context = {
+        "latest": article_cards(published)[:8],
+        "people": people,
+        "events": events,
+        "stories": stories,
+        "counts": counts,
+    }
+    return render(request, "home.html", context)
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    """One box over articles, quotes and people: full text on PostgreSQL, substring match on SQLite."""
+    query = " ".join(request.GET.get("q", "").split())[:200]
+    context: dict = {"query": query}
+    if query:
+        articles = article_cards(Article.objects.published().search(query))
+        quotes = presentation.visible_quotes(Quote.objects.search(query)).select_related("speaker", "article__source")
+        people = (
+            Person.objects.active()
+            .filter(Q(name__icontains=query) | Q(aliases__name__icontains=query) | Q(roles__icontains=query))
+            .filter(Q(quotes__in=presentation.visible_quotes()) | Q(mentions__article__in=Article.objects.published()))
+            .distinct()
+            .order_by("name")
+        )
+        context.update(
+            articles=articles[:SEARCH_LIMIT],
+            article_count=articles.count(),
+            quotes=quotes[:SEARCH_LIMIT],
+            quote_count=quotes.count(),
+            people=people[:SEARCH_LIMIT],
+            person_count=people.count(),
+        )
+    return render(request, "search.html", context)
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Crawlers may read the public pages, not the admin, the API or search results; the sitemap lists the pages."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        "Disallow: /search/",
+        "Allow: /",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The custom 404 page, rendered with the request so the navigation works."""
+    return HttpResponseNotFound(loader.render_to_string("404.html", {}, request=request))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The custom 500 page; rendered without context processors, which may be what failed."""
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -1,0 +1,650 @@
+"""The public pages: what a reader sees on each page and filter, and what they must never see."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.db import connection
+from django.urls import NoReverseMatch, reverse
+
+from articles.models import Alias, Article, DatedMention, Mention, Person, Quote, Source, Story
+from timeline.models import Event, EventMention
+
+SCRIPT = "<script>alert('x')</script>"
+STOLTENBERG_WORDS = "We will train the trainers as long as necessary"
+
+
+def make_article(*, slug: str, body: str, source: Source | None = None, **fields) -> Article:
+    """A published article whose raw text is its body (spans then share offsets)."""
+    raw = fields.pop("raw_text", body)
+    defaults = {
+        "title": slug.replace("-", " ").title(),
+        "status": Article.Status.PUBLISHED,
+        "published_on": date(2020, 2, 12),
+        "published_origin": "text",
+        "published_precision": "day",
+        "original_filename": f"{slug}.txt",
+    }
+    defaults.update(fields)
+    if defaults["published_on"] is None:
+        defaults["published_precision"] = ""
+    return Article.objects.create(
+        slug=slug, body=body, raw_text=raw, sha256=hashlib.sha256(slug.encode()).hexdigest(), source=source, **defaults
+    )
+
+
+def add_quote(article: Article, words: str, speaker: Person | None, **fields) -> Quote:
+    start = article.body.index(words)
+    return Quote.objects.create(
+        article=article,
+        text=words,
+        speaker=speaker,
+        start=start,
+        end=start + len(words),
+        raw_start=start,
+        raw_end=start + len(words),
+        **fields,
+    )
+
+
+def add_mention(article: Article, person: Person, words: str) -> Mention:
+    start = article.body.index(words)
+    end = start + len(words)
+    return Mention.objects.create(
+        article=article, person=person, text=words, start=start, end=end, raw_start=start, raw_end=end
+    )
+
+
+@pytest.fixture
+def archive(db):
+    """A small archive: three outlets (one per display policy), people, quotes, an event, a story, and the
+    articles readers must never see (a draft, a withdrawn one)."""
+    full = Source.objects.create(name="Daily Full", slug="daily-full", homepage="https://full.example")
+    excerpt = Source.objects.create(name="Excerpt Times", slug="excerpt-times", display_policy="excerpt")
+    meta = Source.objects.create(name="Metadata Post", slug="metadata-post", display_policy="metadata")
+
+    jens = Person.objects.create(name="Jens Stoltenberg", slug="jens-stoltenberg", roles=["NATO Secretary General"])
+    Alias.objects.create(person=jens, name="Stoltenberg", normalized="stoltenberg")
+    old = Person.objects.create(name="J. Stoltenberg", slug="j-stoltenberg", merged_into=jens)
+    abadi = Person.objects.create(name="Haider al-Abadi", slug="haider-al-abadi", roles=["Prime Minister"])
+    nato = Person.objects.get(slug="nato")  # reference data (migration 0002)
+    author = Person.objects.create(name="Mohammad Ghazal", slug="mohammad-ghazal")
+
+    first = make_article(
+        slug="nato-stays-in-iraq",
+        title="NATO stays in Iraq",
+        source=full,
+        published_on=date(2018, 3, 5),
+        dateline="BAGHDAD",
+        url="https://full.example/2018/03/05/nato/",
+        body=(
+            f"BAGHDAD - NATO's chief said in Baghdad on Monday the alliance stays.\n\n"
+            f"“{STOLTENBERG_WORDS},” Stoltenberg said.\n\n"
+            f"Abadi welcomed the visit. “Cooperation with NATO is important,” Abadi said."
+        ),
+        tags=["NATO", "Iraq"],
+    )
+    first.authors.add(author)
+    q1 = add_quote(first, STOLTENBERG_WORDS, jens)
+    q_abadi = add_quote(first, "Cooperation with NATO is important", abadi, status="verified")
+    add_mention(first, jens, "Stoltenberg")
+    add_mention(first, nato, "NATO")
+    mention = DatedMention.objects.create(
+        article=first,
+        expression="on Monday",
+        date=date(2018, 3, 5),
+        precision="day",
+        sentence="NATO's chief said in Baghdad on Monday the alliance stays.",
+        start=40,
+        end=49,
+        raw_start=40,
+        raw_end=49,
+    )
+    event = Event.objects.create(date=date(2018, 3, 5), precision="day", title="Stoltenberg visits Baghdad")
+    EventMention.objects.create(event=event, dated_mention=mention)
+
+    second = make_article(
+        slug="nato-steps-up-support",
+        title="NATO steps up support",
+        source=full,
+        published_on=date(2020, 2, 12),
+        body=f"BRUSSELS - Again: “{STOLTENBERG_WORDS}.” said Stoltenberg, and “The mission grows,” he added.",
+    )
+    q2 = add_quote(second, STOLTENBERG_WORDS, old)  # spoken by the merged name: shown under the survivor
+    q3 = add_quote(second, "The mission grows", jens)
+
+    undated = make_article(
+        slug="undated-report", title="An undated report", source=None, published_on=None, body="No date anywhere."
+    )
+    inferred = make_article(
+        slug="inferred-report",
+        title="An inferred report",
+        source=full,
+        published_on=date(2019, 7, 1),
+        published_origin="inferred",
+        published_precision="month",
+        body="Written some time in July.",
+    )
+    long_body = "Opening paragraph of the excerpt outlet.\n\n" + ("Filler sentence of the article. " * 40)
+    long_body += "\n\nThe final secret paragraph says “Hidden words of Abadi” at the end."
+    excerpted = make_article(slug="excerpt-story", title="Excerpt story", source=excerpt, body=long_body)
+    add_quote(excerpted, "Hidden words of Abadi", abadi)
+    metadata = make_article(
+        slug="metadata-story",
+        title="Metadata story",
+        source=meta,
+        body="Body text the outlet forbids us to show. “Forbidden quote of Abadi” it ends.",
+    )
+    add_quote(metadata, "Forbidden quote of Abadi", abadi)
+    hostile = make_article(
+        slug="hostile-markup",
+        title=f"Headline with {SCRIPT}",
+        source=full,
+        published_on=date(2019, 1, 2),
+        body=f"Body with {SCRIPT} in it. “Quote with {SCRIPT} inside” said Abadi.",
+    )
+    add_quote(hostile, f"Quote with {SCRIPT} inside", abadi)
+    draft = make_article(slug="draft-story", title="Draft story", status=Article.Status.DRAFT, body="Not yet.")
+    withdrawn = make_article(
+        slug="withdrawn-story",
+        title="Withdrawn story",
+        source=full,
+        status=Article.Status.WITHDRAWN,
+        withdrawn_reason="The outlet retracted it on 3 April.",
+        body="Retracted words. “Retracted quote” he said.",
+    )
+    add_quote(withdrawn, "Retracted quote", jens)
+    story = Story.objects.create(title="NATO in Iraq", slug="nato-in-iraq")
+    story.articles.add(first, second, draft)
+    return {
+        "full": full,
+        "excerpt": excerpt,
+        "meta": meta,
+        "jens": jens,
+        "old": old,
+        "abadi": abadi,
+        "nato": nato,
+        "author": author,
+        "first": first,
+        "second": second,
+        "undated": undated,
+        "inferred": inferred,
+        "excerpted": excerpted,
+        "metadata": metadata,
+        "hostile": hostile,
+        "draft": draft,
+        "withdrawn": withdrawn,
+        "event": event,
+        "story": story,
+        "quotes": {"q1": q1, "q2": q2, "q3": q3, "abadi": q_abadi},
+    }
+
+
+def html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def slugs_listed(page: str) -> set[str]:
+    return set(re.findall(r'href="/articles/([\w-]+)/"', page))
+
+
+# ---------------------------------------------------------------- home
+
+
+def test_home_shows_latest_articles_people_events_and_counts(client, archive):
+    page = html(client.get("/"))
+    assert "NATO stays in Iraq" in page
+    assert "Draft story" not in page
+    assert "Withdrawn story" not in page
+    assert 'href="/people/jens-stoltenberg/"' in page  # most quoted
+    assert "Stoltenberg visits Baghdad" in page
+    assert f"#event-{archive['event'].pk}" in page
+    assert "Metadata story" in page  # metadata-only articles are listed, just without text
+    published = Article.objects.published().count()
+    assert f"{published} articles" in page
+
+
+def test_home_search_box_is_labelled(client, archive):
+    page = html(client.get("/"))
+    assert '<label for="home-q">' in page
+    assert 'id="home-q"' in page
+
+
+# ---------------------------------------------------------------- article list and filters
+
+
+def test_article_list_shows_only_published_newest_first_undated_last(client, archive):
+    page = html(client.get("/articles/"))
+    listed = re.findall(r'href="/articles/([\w-]+)/"', page)
+    assert "draft-story" not in listed
+    assert "withdrawn-story" not in listed
+    assert listed.index("nato-steps-up-support") < listed.index("nato-stays-in-iraq")
+    assert listed[-1] == "undated-report"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("source=excerpt-times", {"excerpt-story"}),
+        ("story=nato-in-iraq", {"nato-stays-in-iraq", "nato-steps-up-support"}),
+        ("person=haider-al-abadi", {"nato-stays-in-iraq", "excerpt-story", "hostile-markup", "metadata-story"}),
+        ("person=mohammad-ghazal", {"nato-stays-in-iraq"}),
+        ("date_from=2019-01-01&date_to=2019-12-31", {"inferred-report", "hostile-markup"}),
+        ("date_from=2020-01-01", {"nato-steps-up-support", "excerpt-story", "metadata-story"}),
+        ("q=mission", {"nato-steps-up-support"}),
+        ("source=daily-full&date_to=2018-12-31", {"nato-stays-in-iraq"}),
+    ],
+)
+def test_article_list_filters(client, archive, query, expected):
+    assert slugs_listed(html(client.get(f"/articles/?{query}"))) == expected
+
+
+def test_article_list_ignores_invalid_filter_values(client, archive):
+    page = html(client.get("/articles/?date_from=not-a-date&source=no-such-outlet&page=999"))
+    assert "Enter a valid date" in page or "Select a valid choice" in page
+    assert slugs_listed(page)  # a bad value narrows nothing: the last page of every article is shown
+
+
+def test_article_list_form_controls_are_labelled(client, archive):
+    page = html(client.get("/articles/"))
+    for name in ("q", "source", "story", "person", "date_from", "date_to"):
+        assert f'<label for="id_{name}">' in page
+        assert f'id="id_{name}"' in page
+
+
+def test_article_list_paginates(client, archive):
+    for n in range(25):
+        make_article(slug=f"bulk-{n:02d}", body="Bulk.", published_on=date(2021, 1, 1 + n))
+    first = html(client.get("/articles/"))
+    second = html(client.get("/articles/?page=2"))
+    assert len(slugs_listed(first)) == 20
+    assert 'rel="next"' in first
+    assert "Page 1 of 2" in first
+    assert slugs_listed(first).isdisjoint(slugs_listed(second))
+    filtered = html(client.get("/articles/?source=daily-full&page=1"))
+    assert 'rel="next"' not in filtered
+
+
+# ---------------------------------------------------------------- article page
+
+
+def test_article_page_highlights_each_quote_with_anchor_and_speaker_link(client, archive):
+    page = html(client.get("/articles/nato-stays-in-iraq/"))
+    q1, q_abadi = archive["quotes"]["q1"], archive["quotes"]["abadi"]
+    assert f'<mark class="quote" id="quote-{q1.pk}">{STOLTENBERG_WORDS}</mark>' in page
+    assert re.search(rf'id="quote-{q1.pk}">[^<]*</mark><a class="speaker" href="/people/jens-stoltenberg/"', page)
+    assert re.search(rf'id="quote-{q_abadi.pk}">[^<]*</mark><a class="speaker" href="/people/haider-al-abadi/"', page)
+    assert "verified" in page
+
+
+def test_article_page_metadata_mentions_events_and_raw_link(client, archive):
+    page = html(client.get("/articles/nato-stays-in-iraq/"))
+    assert "<h1" in page
+    assert "NATO stays in Iraq</h1>" in page
+    assert 'href="/sources/daily-full/">Daily Full</a>' in page
+    assert 'href="/people/mohammad-ghazal/">Mohammad Ghazal</a>' in page
+    assert '<time datetime="2018-03-05">5 March 2018</time>' in page
+    assert "BAGHDAD" in page
+    assert 'href="/people/nato/">NATO</a>' in page  # organisations mentioned
+    assert "Stoltenberg visits Baghdad" in page
+    try:
+        event_href = reverse("timeline:event", kwargs={"pk": archive["event"].pk})
+    except NoReverseMatch:
+        event_href = f"/timeline/#event-{archive['event'].pk}"
+    assert f'href="{event_href}"' in page
+    assert 'href="/articles/nato-stays-in-iraq/raw/"' in page
+    assert 'href="/articles/?story=nato-in-iraq"' in page
+
+
+def test_article_page_canonical_link_and_json_ld(client, archive):
+    page = html(client.get("/articles/nato-stays-in-iraq/"))
+    assert '<link rel="canonical" href="http://testserver/articles/nato-stays-in-iraq/">' in page
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    data = json.loads(block)
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == "NATO stays in Iraq"
+    assert data["datePublished"] == "2018-03-05"
+    assert data["author"] == [
+        {"@type": "Person", "name": "Mohammad Ghazal", "url": "http://testserver/people/mohammad-ghazal/"}
+    ]
+    assert data["publisher"] == {"@type": "Organization", "name": "Daily Full", "url": "https://full.example"}
+
+
+def test_article_json_ld_omits_unknown_date_and_escapes_markup(client, archive):
+    page = html(client.get("/articles/undated-report/"))
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert "datePublished" not in data
+    assert data["headline"] == "An undated report"
+    hostile = html(client.get("/articles/hostile-markup/"))
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', hostile, re.S).group(1)
+    assert "<" not in block  # "</script>" in the headline cannot close the element
+    assert json.loads(block)["headline"] == f"Headline with {SCRIPT}"
+
+
+def test_article_date_labels(client, archive):
+    assert '<span class="label">date unknown</span>' in html(client.get("/articles/undated-report/"))
+    inferred = html(client.get("/articles/inferred-report/"))
+    assert "July 2019" in inferred
+    assert '<span class="label">date inferred</span>' in inferred
+    plain = html(client.get("/articles/nato-stays-in-iraq/"))
+    assert "date unknown" not in plain
+    assert "date inferred" not in plain
+    assert "date unknown" in html(client.get("/articles/"))  # the list says it too
+
+
+def test_raw_text_is_served_as_plain_text_exactly(client, archive):
+    response = client.get("/articles/hostile-markup/raw/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response.content.decode() == archive["hostile"].raw_text
+
+
+def test_markup_in_article_text_is_escaped_everywhere(client, archive):
+    urls = [
+        "/",
+        "/articles/",
+        "/articles/hostile-markup/",
+        "/people/haider-al-abadi/",
+        "/quotes/",
+        "/quotes/?q=inside",
+        "/search/?q=inside",
+        "/search/?q=headline",
+        "/sources/daily-full/",
+    ]
+    for url in urls:
+        page = html(client.get(url))
+        assert SCRIPT not in page, url
+    page = html(client.get("/articles/hostile-markup/"))
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+
+
+def test_draft_is_not_found_and_withdrawn_answers_410_with_reason(client, archive):
+    assert client.get("/articles/draft-story/").status_code == 404
+    assert client.get("/articles/draft-story/raw/").status_code == 404
+    response = client.get("/articles/withdrawn-story/")
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "The outlet retracted it on 3 April." in page
+    assert "Retracted words" not in page
+    assert client.get("/articles/withdrawn-story/raw/").status_code == 410
+    assert client.get("/articles/no-such-article/").status_code == 404
+
+
+def test_renamed_article_slug_redirects_permanently(client, archive):
+    article = archive["inferred"]
+    article.slug = "inferred-report-renamed"
+    article.save()
+    response = client.get("/articles/inferred-report/")
+    assert response.status_code == 301
+    assert response["Location"] == "/articles/inferred-report-renamed/"
+
+
+# ---------------------------------------------------------------- display policy
+
+
+def test_excerpt_policy_shows_only_the_opening(client, archive):
+    page = html(client.get("/articles/excerpt-story/"))
+    assert "Opening paragraph of the excerpt outlet." in page
+    assert "final secret paragraph" not in page
+    assert "An excerpt, under Excerpt Times" in page
+    assert "/articles/excerpt-story/raw/" not in page
+    assert client.get("/articles/excerpt-story/raw/").status_code == 403
+    # Its quote lies beyond the excerpt: listed on its own, still anchored.
+    assert "Hidden words of Abadi" in page
+    assert 'id="quote-' in page
+
+
+def test_metadata_policy_shows_no_words_of_the_article(client, archive):
+    page = html(client.get("/articles/metadata-story/"))
+    assert "Metadata story" in page
+    assert "Metadata Post" in page
+    assert "forbids us to show" not in page
+    assert "Forbidden quote" not in page
+    assert client.get("/articles/metadata-story/raw/").status_code == 403
+    for url in ("/people/haider-al-abadi/", "/quotes/", "/quotes/?q=forbidden", "/search/?q=forbidden"):
+        assert "Forbidden quote" not in html(client.get(url)), url
+
+
+# ---------------------------------------------------------------- people
+
+
+def test_person_page_roles_aliases_statements_in_date_order(client, archive):
+    page = html(client.get("/people/jens-stoltenberg/"))
+    assert "<h1>Jens Stoltenberg</h1>" in page
+    assert "NATO Secretary General" in page
+    assert "Stoltenberg" in page
+    # The same words in two articles are one statement reported by both, dated by the earliest.
+    assert page.count(f"<p>{STOLTENBERG_WORDS}</p>") == 1
+    assert "Reported by 2 articles" in page
+    q1, q2, q3 = (archive["quotes"][k] for k in ("q1", "q2", "q3"))
+    assert f'/articles/nato-stays-in-iraq/#quote-{q1.pk}"' in page
+    assert f'/articles/nato-steps-up-support/#quote-{q2.pk}"' in page
+    assert page.index(STOLTENBERG_WORDS) < page.index("The mission grows")
+    assert "Retracted quote" not in page  # withdrawn article
+
+
+def test_person_page_chart_of_quotes_per_month(client, archive):
+    page = html(client.get("/people/jens-stoltenberg/"))
+    svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    assert 'role="img"' in svg
+    assert "<title" in svg
+    assert svg.count('<rect class="bar"') == 2  # March 2018 and February 2020
+    assert "February 2020: 2" in svg
+    assert "March 2018: 1" in svg
+    assert "April 2019: 0" in svg  # empty months are drawn, as gaps
+    assert "3 dated quotes, March 2018 to February 2020" in page
+
+
+def test_merged_person_redirects_permanently_to_survivor(client, archive):
+    response = client.get("/people/j-stoltenberg/")
+    assert response.status_code == 301
+    assert response["Location"] == "/people/jens-stoltenberg/"
+
+
+def test_renamed_person_old_slug_redirects_permanently(client, archive):
+    abadi = archive["abadi"]
+    abadi.slug = "haider-al-abadi-pm"
+    abadi.save()
+    response = client.get("/people/haider-al-abadi/")
+    assert response.status_code == 301
+    assert response["Location"] == "/people/haider-al-abadi-pm/"
+    assert client.get("/people/nobody-ever/").status_code == 404
+
+
+def test_person_list_most_quoted_first_and_filter_by_kind(client, archive):
+    page = html(client.get("/people/"))
+    assert page.index("Jens Stoltenberg") < page.index("NATO</a>")
+    assert "J. Stoltenberg" not in page  # merged
+    organisations = html(client.get("/people/?kind=organisation"))
+    assert "NATO" in organisations
+    assert "Jens Stoltenberg" not in organisations
+
+
+# ---------------------------------------------------------------- sources, quotes, search
+
+
+def test_source_page_lists_its_published_articles(client, archive):
+    page = html(client.get("/sources/daily-full/"))
+    assert slugs_listed(page) == {"nato-stays-in-iraq", "nato-steps-up-support", "inferred-report", "hostile-markup"}
+    assert 'href="/sources/daily-full/feed/"' in page
+    assert client.get("/sources/no-such-outlet/").status_code == 404
+    outlets = html(client.get("/sources/"))
+    assert "Daily Full" in outlets
+    assert "Metadata Post" in outlets
+
+
+def test_quote_search_by_words_and_speaker(client, archive):
+    page = html(client.get("/quotes/?q=trainers"))
+    assert STOLTENBERG_WORDS in page
+    assert "The mission grows" not in page
+    page = html(client.get("/quotes/?speaker=haider-al-abadi"))
+    assert "Cooperation with NATO is important" in page
+    assert STOLTENBERG_WORDS not in page
+    page = html(client.get("/quotes/?q=mission&speaker=haider-al-abadi"))
+    assert "0 quotes" in page
+    everything = html(client.get("/quotes/"))
+    assert "Retracted quote" not in everything
+    assert '<label for="id_speaker">' in everything
+
+
+def test_search_finds_articles_quotes_and_people(client, archive):
+    page = html(client.get("/search/?q=mission"))
+    assert "NATO steps up support" in page
+    assert "The mission grows" in page
+    people = html(client.get("/search/?q=Stoltenberg"))
+    assert 'href="/people/jens-stoltenberg/"' in people
+    assert "J. Stoltenberg</a>" not in people
+    assert "Withdrawn story" not in html(client.get("/search/?q=retracted"))
+    assert "Articles (" not in html(client.get("/search/"))
+
+
+@pytest.mark.postgres
+def test_search_uses_postgres_full_text_with_stemming(client, archive):
+    assert connection.vendor == "postgresql"
+    # "trained" and "trainer" share the stem of "trainers": a substring match would miss them.
+    page = html(client.get("/search/?q=trainer"))
+    assert STOLTENBERG_WORDS in page
+    assert "NATO stays in Iraq" in page
+
+
+# ---------------------------------------------------------------- sitemap, robots, headers, errors
+
+
+def test_sitemap_lists_published_articles_and_nothing_withdrawn(client, archive):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    locs = set(re.findall(r"<loc>http://testserver(.*?)</loc>", response.content.decode()))
+    for article in Article.objects.published():
+        assert article.get_absolute_url() in locs
+    assert "/articles/withdrawn-story/" not in locs
+    assert "/articles/draft-story/" not in locs
+    assert "/people/jens-stoltenberg/" in locs
+    assert "/people/j-stoltenberg/" not in locs
+    assert "/sources/daily-full/" in locs
+
+
+def test_robots_txt_points_to_the_sitemap(client, archive):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()
+    assert "Disallow: /admin/" in text
+    assert "Sitemap: http://testserver/sitemap.xml" in text
+
+
+def test_security_headers(client, archive):
+    response = client.get("/articles/nato-stays-in-iraq/")
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "script-src 'self'" in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    # No inline style or script in our pages: the policy would block them.
+    page = response.content.decode()
+    assert " style=" not in page
+    assert "<style" not in page
+    assert re.findall(r"<script(?![^>]*application/ld\+json)", page) == []
+
+
+def test_custom_404_page(client, archive):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page not found" in page
+    assert '<nav aria-label="Main">' in page
+
+
+def test_custom_500_page(client, archive):
+    from newsarchive.views import server_error
+
+    response = server_error(None)
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
+
+
+def test_every_page_has_landmarks_and_one_h1(client, archive):
+    urls = [
+        "/",
+        "/articles/",
+        "/articles/nato-stays-in-iraq/",
+        "/people/",
+        "/people/jens-stoltenberg/",
+        "/sources/",
+        "/sources/daily-full/",
+        "/quotes/",
+        "/search/?q=nato",
+    ]
+    for url in urls:
+        page = html(client.get(url))
+        assert page.count("<h1") == 1, url
+        for landmark in ("<header", "<main", "<footer", '<nav aria-label="Main">'):
+            assert landmark in page, (url, landmark)
+        assert '<html lang="en">' in page, url
+
+
+# ---------------------------------------------------------------- the seeded archive: no dead links
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+
+
+def test_seeded_site_has_no_dead_links(client, seeded):
+    """From the home page, every page and every #anchor a reader can reach exists (the timeline if it exists)."""
+    try:
+        reverse("timeline:index")
+        timeline = True
+    except NoReverseMatch:
+        timeline = False
+    todo, seen, anchors = ["/"], set(), {}
+    while todo:
+        url = todo.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+        if not response["Content-Type"].startswith("text/html"):
+            continue
+        parser = _Links()
+        parser.feed(response.content.decode())
+        anchors[url] = parser.ids
+        for href in parser.links:
+            target = urljoin(url, href)
+            parts = urlsplit(target)
+            if parts.netloc or parts.scheme in ("mailto", "http", "https"):
+                continue
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            if path.startswith(("/admin/", "/api/", "/feeds/", "/sitemap.xml")) or "/feed/" in path:
+                continue
+            if path.startswith("/timeline/") and not timeline:
+                continue
+            if "page=" in path or ("?" in path and not path.startswith(("/articles/?story", "/articles/?person"))):
+                continue  # filtered lists: their items are reachable elsewhere
+            if parts.fragment and parts.fragment.startswith("quote-"):
+                anchors.setdefault(("want", path), set()).add(parts.fragment)
+            todo.append(path)
+    for key, wanted in anchors.items():
+        if isinstance(key, tuple):
+            assert wanted <= anchors[key[1]], key[1]
+    assert any(u.startswith("/people/") and u != "/people/" for u in seen)
+    assert sum(1 for u in seen if u.startswith("/articles/") and u.count("/") == 3) == 5

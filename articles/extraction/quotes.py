@@ -28,7 +28,7 @@ speaker, with low confidence, for an editor to attribute.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .people import INSTITUTION_NOUNS, TITLE_WORDS, surname_key
@@ -60,6 +60,17 @@ _PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t|[Ww]e|I)"
 _SUBJECT = rf"(?:{_PRONOUN}|{_DESCRIPTION}|{_NAME})"
 _LEAD = r"^[\s,.;:!?\u2026\u2014\u2013-]*"
 
+# Lowercase words before a name or description that are still the subject: "rebel commander", "finance minister".
+_PRE = r"(?:[a-z][\w'\u2019\-]*\s+){0,3}?"
+# A possessive before the subject: "Trump's spokeswoman Kayleigh McEnany".
+_OWNER = rf"(?:{_NAME}['\u2019]s\s+{_PRE})?"
+# Adverbs and auxiliaries between a subject and its verb: "X angrily told", "X had earlier said".
+_ADVERBS = (
+    r"(?:(?:\w+ly|also|later|then|further|again|once|previously|earlier|recently|had|has|have|would|will)\s+){0,2}"
+)
+# An appositive between subject and verb: "Hugh Hill, a doctor at the hospital, said".
+_APPOSITIVE = r"(?:,\s+(?P<appos>[^,\"\u201c\u201d\u2591\n]{2,120}?),)?"
+
 # After the closing mark: "," X said | "," said X | "," according to X | statements.
 _AFTER_PATTERNS = (
     (
@@ -72,21 +83,19 @@ _AFTER_PATTERNS = (
             rf"{_LEAD}(?P<subj>(?:[Tt]he|[Aa]|{_NAME})?\s*statements?)\s+(?:read|reads|said|says|added|stated)\b"
         ),
     ),
-    ("after-according", re.compile(rf"{_LEAD}according\s+to\s+(?P<subj>{_SUBJECT})")),
+    ("after-according", re.compile(rf"{_LEAD}according\s+to\s+(?P<subj>{_PRE}{_SUBJECT})")),
     (
         "after-subject-verb",
-        re.compile(
-            rf"{_LEAD}(?P<subj>{_SUBJECT}?)\s+(?:also\s+|later\s+|then\s+|further\s+|had\s+|has\s+|would\s+)?{_VERB}\b"
-        ),
+        re.compile(rf"{_LEAD}(?P<subj>{_OWNER}{_PRE}{_SUBJECT}){_APPOSITIVE}\s+{_ADVERBS}{_VERB}\b"),
     ),
-    ("after-verb-subject", re.compile(rf"{_LEAD}(?:{_VERB})\s+(?P<subj>{_NAME}|{_DESCRIPTION})")),
+    ("after-verb-subject", re.compile(rf"{_LEAD}(?:{_VERB})\s+(?P<subj>{_PRE}(?:{_NAME}|{_DESCRIPTION}))")),
 )
 # Before the opening mark, in the same sentence: the last "X said" / "said X" / "according to X".
 _BEFORE_PATTERNS = (
     ("before-according", re.compile(rf"[Aa]ccording\s+to\s+(?P<subj>{_SUBJECT})")),
     (
         "before-subject-verb",
-        re.compile(rf"(?P<subj>{_SUBJECT})\s+(?:\w+ly\s+|also\s+|has\s+|had\s+|would\s+)?{_VERB}\b"),
+        re.compile(rf"(?P<subj>{_OWNER}{_SUBJECT}){_APPOSITIVE}\s+{_ADVERBS}{_VERB}\b"),
     ),
     ("before-verb-subject", re.compile(rf"\b{_VERB}\s+(?P<subj>{_NAME})")),
     # "a call in January by US President Donald Trump on the alliance to "...": words reported by X.
@@ -116,6 +125,10 @@ _STATEMENT_SOURCE = (
     re.compile(
         rf"(?P<who>{_NAME}|{_DESCRIPTION})\s+(?:also\s+)?(?:released|issued|published|put out|sent)\s+a\s+statement"
     ),
+    re.compile(
+        rf"(?P<who>{_NAME}|{_DESCRIPTION})\s+(?:also\s+)?(?:said|says|announced|added|stated|wrote)\s+"
+        r"(?:[\w\u2019'-]+\s+){0,3}?in\s+a\s+(?:[\w-]+\s+)?statement"
+    ),
 )
 # Words that qualify a title but never end one ("foreign" in "foreign minister").
 _TITLE_MODIFIERS = frozenset({"vice", "prime", "deputy", "foreign", "defence", "defense", "interior", "finance"})
@@ -128,6 +141,17 @@ _TITLE_ALTERNATIVES = "|".join(
 _TITLED_DESCRIPTION = re.compile(
     rf"\b[Tt]he\s+(?:[\w\u2019'-]+\s+){{0,3}}?(?i:{_TITLE_ALTERNATIVES})\b(?![\w\u2019'-])(?!\s+[A-Z])"
 )
+# A lowercase noun and a preposition before a name: the phrase is about someone else ("a spokesman for").
+_GOVERNED = re.compile(
+    r"\b[a-z]+\s+(?:for|of|to|with|at|from|by|near|behind|about|against|on)\s+(?:the\s+)?(?:[A-Z][\w.\u2019'-]*\s+)*$"
+)
+# Words that introduce a name or term the writer puts in quotes, not anyone's words.
+_NAMING = re.compile(
+    r"(?:\bso[- ]called|\bdubbed|\bnicknamed|\bknown\s+as|\bcodenamed|\bbranded\s+as|\bthe\s+(?:word|term|phrase))\s*$",
+    re.IGNORECASE,
+)
+_QUANTIFIERS = frozenset({"no", "a", "an", "some", "any", "each", "every", "this", "that", "another", "other"})
+_GENERIC_TITLES = frozenset({"leader", "chief"})
 _LOOSE_SUBJECT = re.compile(rf"^\s*(?P<subj>{_SUBJECT})\s+\w+")
 
 
@@ -145,7 +169,7 @@ class _Span:
     kind: EntityKind | None = None
     mention: str = ""
     confidence: float = 0.0
-    notes: list[str] = field(default_factory=list)
+    attribution_end: int | None = None  # where an attribution after the quote ends
 
 
 def _role(mark: str, body: str, i: int) -> str:
@@ -232,8 +256,9 @@ def _mask(text: str, spans: list[tuple[int, int]], base: int) -> str:
 class _Resolver:
     """Turns the words of an attribution into a canonical speaker."""
 
-    def __init__(self, body: str, doc: Doc, mentions: tuple[EntityMention, ...]):
+    def __init__(self, body: str, doc: Doc, mentions: tuple[EntityMention, ...], nlp_model: str | None = None):
         self.body = body
+        self.nlp_model = nlp_model
         self.doc = doc
         self.mentions = sorted(mentions, key=lambda m: m.start)
         self.roles: dict[str, set[str]] = {}
@@ -250,6 +275,48 @@ class _Resolver:
             return people[-1]
         return inside[-1] if inside else None
 
+    def head_mention(self, start: int, end: int) -> EntityMention | None:
+        """The named person or body a subject phrase is about: the name that ends it.
+
+        "rebel commander Ahmed Idris" is Ahmed Idris; "a spokesman for President
+        Trump" and "Trump's spokeswoman" are not Trump.
+        """
+        inside = [m for m in self.mentions if start <= m.start and m.end <= end]
+        if not inside:
+            return None
+        last = max(inside, key=lambda m: (m.end, m.kind is EntityKind.PERSON))
+        if self.body[last.end : end].strip(" ,."):
+            return None
+        if _GOVERNED.search(self.body[start : last.start]):
+            return None
+        return last
+
+    def governs(self, subj_start: int, subj_end: int, quote_at: int, sent_end: int) -> bool:
+        """Whether the words at ``subj_start:subj_end`` are the subject of the clause holding ``quote_at``.
+
+        Parsed on the one sentence only: the tagger and parser cost as much as the
+        rest of the pipeline, and this question is asked of few sentences.
+        """
+        if not self.nlp_model:
+            return False
+        from . import nlp
+
+        # The model's sentences can run over a paragraph break: parse from whichever starts later.
+        sent_start = max(self.body.rfind("\n", 0, subj_start) + 1, self._sentence_start(subj_start))
+        parsed = nlp.parse(self.body[sent_start:sent_end], self.nlp_model)
+        head = parsed.char_span(subj_start - sent_start, subj_end - sent_start, alignment_mode="expand")
+        quote_tok = parsed.char_span(quote_at - sent_start, quote_at - sent_start + 1, alignment_mode="expand")
+        if head is None or quote_tok is None:
+            return False
+        root = head.root
+        if root.dep_ not in ("nsubj", "nsubjpass"):
+            return False
+        return quote_tok[0].i in {t.i for t in root.head.subtree}
+
+    def _sentence_start(self, pos: int) -> int:
+        span = self.doc.char_span(pos, pos + 1, alignment_mode="expand")
+        return span.sent.start_char if span is not None else pos
+
     def person_before(self, pos: int, *, kind: EntityKind | None = EntityKind.PERSON) -> EntityMention | None:
         before = [m for m in self.mentions if m.end <= pos and (kind is None or m.kind is kind)]
         return before[-1] if before else None
@@ -258,7 +325,7 @@ class _Resolver:
         """(canonical, kind, rule, confidence) for the subject written at body[start:end]."""
         words = subject.strip()
         low = words.casefold()
-        named = self.mention_in(start, end)
+        named = self.head_mention(start, end)
         if named is not None:
             return named.name, named.kind, "name", 0.95
         if low in ("he", "she"):
@@ -273,10 +340,13 @@ class _Resolver:
             if org:
                 return org, EntityKind.ORGANISATION, "pronoun-organisation", 0.75
             return "", None, "pronoun-unresolved", 0.3
-        if low in ("they", "we", "i"):
-            if self.last_speaker:
+        if low == "they":
+            # "they" stands for a body (or a group), never for the one person quoted last.
+            if self.last_speaker and self.last_speaker[1] is EntityKind.ORGANISATION:
                 return self.last_speaker[0], self.last_speaker[1], "pronoun-last-speaker", 0.6
             return "", None, "pronoun-unresolved", 0.3
+        if low in ("we", "i"):
+            return "", None, "pronoun-unresolved", 0.3  # the writer, or a speaker the text does not name
         office = _OFFICE.match(words)
         if office:
             return self.office(office.group("owner"), start)
@@ -290,7 +360,8 @@ class _Resolver:
         person: str | None = None
         if owner_low in ("his", "her", "their", "its"):
             subject = self.sentence_subject(pos)
-            person = subject or (self.person_before(pos).name if self.person_before(pos) else None)
+            before = self.person_before(pos)
+            person = subject or (before.name if before else None)
         else:
             name, kind, _rule, _conf = self.description(owner, pos)
             if kind is EntityKind.PERSON:
@@ -344,9 +415,13 @@ class _Resolver:
             text = sent.text.lstrip(' \u201c"')
             offset = sent.start_char + (len(sent.text) - len(text))
             m = re.match(r"(?:[Tt]he\s+)?((?:[A-Z][\w\u2019'-]*\s+)*[\w-]+)", text)
-            if m and m.group(1).split()[-1].casefold() in INSTITUTION_NOUNS:
-                return m.group(1)
-            named = [x for x in self.mentions if x.start == offset and x.kind is EntityKind.ORGANISATION]
+            words = m.group(1).split() if m else []
+            # "The Iraqi parliament ...", not "No group ..." or "Some agencies ...".
+            if words and words[-1].casefold() in INSTITUTION_NOUNS and words[0].casefold() not in _QUANTIFIERS:
+                return m.group(1) if m else None
+            lead = re.match(r"(?:[Tt]he\s+)?", text)
+            at = offset + (lead.end() if lead else 0)
+            named = [x for x in self.mentions if x.start == at and x.kind is EntityKind.ORGANISATION]
             if named:
                 return named[0].name
         org = self.person_before(pos, kind=EntityKind.ORGANISATION)
@@ -359,6 +434,9 @@ class _Resolver:
         head = tokens[-1] if tokens else ""
         if head in INSTITUTION_NOUNS:
             return text, EntityKind.ORGANISATION, "description-organisation", 0.6
+        # "Ministry of Defence", "Department of Health": a proper name headed by an institution noun.
+        if text[:1].isupper() and tokens[0] in INSTITUTION_NOUNS | {"department"} and " of " in text:
+            return text, EntityKind.ORGANISATION, "description-organisation", 0.7
         title_tokens = [t for t in tokens if t in TITLE_WORDS or t.replace("-", " ") in TITLE_WORDS]
         if not title_tokens and head not in ("official", "leader", "spokesman", "source", "officials"):
             return "", None, "unresolved", 0.3
@@ -375,10 +453,15 @@ class _Resolver:
             person = nearest[-1].name if nearest[-1].start < pos else nearest[0].name
             self.roles.setdefault(person, set()).add(text)
             return person, EntityKind.PERSON, "description-role", 0.8
-        person_m = self.person_before(pos) if guess else None
-        if person_m is not None:
-            self.roles.setdefault(person_m.name, set()).add(text)
-            return person_m.name, EntityKind.PERSON, "description-nearest", 0.6
+        # "the leader", "the chief": a title that fits whoever holds office, so the
+        # titled person named last. A specific title ("the president") nobody in
+        # the article holds stays unresolved rather than guessed.
+        definite = re.match(r"the\s", words.strip(), flags=re.I) is not None
+        if guess and definite and head in _GENERIC_TITLES:
+            titled = [m for m in self.mentions if m.start < pos and self.roles.get(m.name)]
+            if titled:
+                self.roles.setdefault(titled[-1].name, set()).add(text)
+                return titled[-1].name, EntityKind.PERSON, "description-nearest", 0.55
         return "", None, "unresolved", 0.3
 
 
@@ -395,7 +478,7 @@ def find_quotes(
     if not spans:
         return ()
     masked_ranges = [(s.open_at, (s.close_at + 1) if s.close_at is not None else s.end) for s in spans]
-    resolver = _Resolver(body, doc, mentions)
+    resolver = _Resolver(body, doc, mentions, nlp_model)
     # Roles first: a description later in the article ("the Iraqi prime minister")
     # names the office of a statement quoted before it.
     for m in _TITLED_DESCRIPTION.finditer(body):
@@ -406,7 +489,7 @@ def find_quotes(
         if idx == 0 or not spans[idx - 1].continued:
             group += 1
         span.group = group
-        _attribute(span, body, doc, masked_ranges, resolver)
+        _attribute(span, body, doc, masked_ranges, resolver, spans[idx - 1] if idx else None)
         # Only a speech verb makes someone the one a later "he said" means.
         if span.speaker and span.rule.split("/")[0] in _SPEAKER_RULES:
             resolver.last_speaker = (span.speaker, span.kind or EntityKind.PERSON)
@@ -425,6 +508,7 @@ def find_quotes(
 
     quotes: list[Quote] = []
     seen_texts: set[str] = set()
+    renumber: dict[int, int] = {}
     for span in spans:
         start, end = _trim(body, span.start, span.end)
         text = body[start:end]
@@ -433,8 +517,10 @@ def find_quotes(
         key = " ".join(text.split()).casefold()
         if key in seen_texts:
             continue  # a paragraph the scraper duplicated
-        if not span.speaker and len(text.split()) <= SCARE_QUOTE_MAX_WORDS:
-            continue  # scare quotes
+        if len(text.split()) <= SCARE_QUOTE_MAX_WORDS and (
+            not span.speaker or _NAMING.search(body[max(0, span.open_at - 40) : span.open_at])
+        ):
+            continue  # scare quotes, or a name the writer puts in quotes ("the so-called "lockdown"")
         seen_texts.add(key)
         confidence = span.confidence if span.speaker else 0.35
         if span.close_at is None and not span.continued:
@@ -451,7 +537,7 @@ def find_quotes(
                 speaker_mention=span.mention,
                 confidence=round(confidence, 3),
                 rule=span.rule or "unattributed",
-                group=span.group,
+                group=renumber.setdefault(span.group, len(renumber) + 1),
             )
         )
     return tuple(quotes)
@@ -472,63 +558,123 @@ def _paragraph_of(body: str, pos: int) -> tuple[int, int]:
     return (start + 2 if start >= 0 else 0), (end if end >= 0 else len(body))
 
 
-def _attribute(span: _Span, body: str, doc: Doc, masked_ranges: list[tuple[int, int]], resolver: _Resolver) -> None:
+def _attribute(
+    span: _Span,
+    body: str,
+    doc: Doc,
+    masked_ranges: list[tuple[int, int]],
+    resolver: _Resolver,
+    previous: _Span | None,
+) -> None:
     p_start, p_end = _paragraph_of(body, span.open_at)
-    # After the quote: up to the next opening mark or the end of the paragraph.
-    if span.close_at is not None:
-        after_start = span.close_at + 1
-        next_open = min((s for s, _e in masked_ranges if s > span.close_at), default=p_end)
-        after_end = min(next_open, p_end)
-        after = body[after_start:after_end]
-        # Only the clause that follows: stop at the sentence's end.
-        stop = re.search(r"[.!?](?:\s|$)", after)
-        after = after[: stop.start() + 1] if stop else after
-        for rule, pattern in _AFTER_PATTERNS:
-            m = pattern.match(after)
-            if m and m.group("subj").strip():
-                s_start = after_start + m.start("subj")
-                if _set(span, resolver, m.group("subj"), s_start, rule):
-                    return
+    after_start = (span.close_at + 1) if span.close_at is not None else p_end
+    # A quote that ends its sentence ('..."open for business." Critics said') is
+    # followed by a new sentence, not by its attribution: look before it first.
+    quoted = body[span.start : span.close_at] if span.close_at is not None else ""
+    sentence_final = (
+        quoted.rstrip().endswith((".", "!", "?", "\u2026")) and body[after_start:p_end].lstrip()[:1].isupper()
+    )
+    if not sentence_final and _attribute_after(span, body, masked_ranges, resolver, p_end):
+        return
+    # The second part of a split quotation ('"...," he said, "..."') or the next
+    # sentence of the same speaker ('"...," said X. "..."'): nothing but the
+    # attribution of the part before lies between them.
+    if previous is not None and previous.speaker and previous.attribution_end is not None:
+        gap = body[previous.attribution_end : span.open_at]
+        if previous.paragraph == span.paragraph and _only_attribution_tail(gap):
+            span.speaker, span.kind, span.mention = previous.speaker, previous.kind, previous.mention
+            span.rule, span.confidence = "split", min(previous.confidence, 0.9)
+            span.group = previous.group
+            return
     # Before the quote, in the same sentence (or paragraph start), quotes masked.
-    sent_start, _sent_end = _sentence_bounds(doc, span.open_at, body)
+    sent_start, sent_end = _sentence_bounds(doc, span.open_at, body)
+    sent_end = min(sent_end, p_end)
     lo = max(sent_start, p_start)
     prev_close = max((e for _s, e in masked_ranges if e <= span.open_at), default=lo)
     lo = max(lo, prev_close)
     before = _mask(body[lo : span.open_at], masked_ranges, lo)
-    best: tuple[int, str, str, int] | None = None
-    for rule, pattern in _BEFORE_PATTERNS:
-        for m in pattern.finditer(before):
-            if best is None or m.start() > best[0]:
-                best = (m.start(), rule, m.group("subj"), lo + m.start("subj"))
-    if best is not None and _set(span, resolver, best[2], best[3], best[1]):
+    candidates = [(m.start(), rule, m) for rule, pattern in _BEFORE_PATTERNS for m in pattern.finditer(before)]
+    # The attribution nearest the quote wins; one that names nobody gives way to the next.
+    for _pos, rule, m in sorted(candidates, key=lambda c: -c[0]):
+        if _set(span, resolver, m, lo, rule):
+            return
+    if sentence_final and _attribute_after(span, body, masked_ranges, resolver, p_end):
         return
-    # A split quotation: the attribution between two parts of one sentence.
-    if span.close_at is not None or span.continued:
-        gap_lo = max((e for _s, e in masked_ranges if e <= span.open_at), default=None)
-        if gap_lo is not None and gap_lo >= p_start and resolver.last_speaker:
-            gap = body[gap_lo : span.open_at]
-            if len(gap) < 200 and re.search(rf"\b{_VERB}\b", gap):
-                span.speaker, span.kind = resolver.last_speaker
-                span.rule, span.confidence = "split", 0.8
-                return
-    # No speech verb: the person the sentence is about, weakly: a description or
-    # pronoun that opens it, else the first person it names before the quote.
+    # No speech verb: the person the sentence is about, weakly, and only when the
+    # parse makes them the subject of the clause that holds the quote
+    # ("X has invited Y to visit "as soon as possible"", not "X's plan was called "...").
     if lo != sent_start:
         return
-    m = _LOOSE_SUBJECT.match(body[lo : span.open_at])
-    if m is not None:
-        subject = m.group("subj")
+    loose = _LOOSE_SUBJECT.match(body[lo : span.open_at])
+    if loose is not None:
+        subject = loose.group("subj")
         described = subject.split()[0].casefold() in ("the", "he", "she", "his", "her", "its", "it")
-        if described and _set(span, resolver, subject, lo + m.start("subj"), "sentence-subject", cap=0.55):
+        subject_end = lo + loose.end("subj")
+        if (
+            described
+            and resolver.governs(lo, subject_end, span.open_at, sent_end)
+            and _set(span, resolver, loose, lo, "sentence-subject", cap=0.55)
+        ):
             return
     first = [x for x in resolver.mentions if lo <= x.start < span.open_at and x.kind is EntityKind.PERSON]
-    if first:
+    if first and resolver.governs(first[0].start, first[0].end, span.open_at, sent_end):
         span.speaker, span.kind, span.mention = first[0].name, EntityKind.PERSON, first[0].text
         span.rule, span.confidence = "sentence-person", 0.5
 
 
-def _set(span: _Span, resolver: _Resolver, subject: str, start: int, rule: str, cap: float = 1.0) -> bool:
+def _attribute_after(
+    span: _Span, body: str, masked_ranges: list[tuple[int, int]], resolver: _Resolver, p_end: int
+) -> bool:
+    """An attribution right after the closing mark: '," X said', '," said X', '," the statement reads'."""
+    if span.close_at is None:
+        return False
+    after_start = span.close_at + 1
+    next_open = min((s for s, _e in masked_ranges if s > span.close_at), default=p_end)
+    after = body[after_start : min(next_open, p_end)]
+    # Only the clause that follows: stop at the sentence's end.
+    stop = re.search(r"[.!?](?:\s|$)", after)
+    after = after[: stop.start() + 1] if stop else after
+    for rule, pattern in _AFTER_PATTERNS:
+        m = pattern.match(after)
+        if m and m.group("subj").strip() and _set(span, resolver, m, after_start, rule):
+            span.attribution_end = after_start + m.end()
+            return True
+    return False
+
+
+def _only_attribution_tail(gap: str) -> bool:
+    """Whether the words left between an attribution and the next quote add no clause of their own."""
+    rest = gap.strip(" ,.;:\u2014\u2013-\n")
+    if not rest:
+        return True
+    if len(rest) > 120 or re.search(r"[.!?]\s+\S", rest):
+        return False
+    # "on Monday", "reporters in Brussels": trailing detail of the same attribution, not a clause of its own.
+    return not re.search(
+        rf"\b(?:but|while|whereas|although|though|adding|and|as|when|because|if|{SPEECH_VERBS})\b",
+        rest,
+    )
+
+
+def _set(span: _Span, resolver: _Resolver, m: re.Match[str], base: int, rule: str, cap: float = 1.0) -> bool:
+    """Resolve the subject matched by ``m`` (in text starting at body offset ``base``) and record it on ``span``."""
+    groups = m.groupdict()
+    # "The mayor of Leeds, Judith Blake, said": a named appositive is the speaker.
+    if groups.get("appos"):
+        appos = groups["appos"].strip()
+        a_start = base + m.start("appos") + (len(groups["appos"]) - len(groups["appos"].lstrip()))
+        named = resolver.head_mention(a_start, a_start + len(appos))
+        if named is not None and named.kind is EntityKind.PERSON and _record(span, resolver, appos, a_start, rule, cap):
+            return True
+    subject = groups["subj"]
+    s_start = base + m.start("subj") + (len(subject) - len(subject.lstrip()))
+    return _record(span, resolver, subject, s_start, rule, cap)
+
+
+def _record(span: _Span, resolver: _Resolver, subject: str, start: int, rule: str, cap: float) -> bool:
     subject = subject.strip().rstrip(",")
+    # "said Rishi Sunak." : the sentence's full stop is not part of the name ("Jr." keeps its own).
+    subject = re.sub(r"(?<=[a-z]{3})\.$", "", subject)
     name, kind, how, confidence = resolver.resolve(subject, start, start + len(subject))
     if not name:
         return False

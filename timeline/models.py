@@ -4,18 +4,40 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from articles.models import PRECISION_CHOICES, DatedMention, Person
+from timeline.matching import sentence_bounds
+
+
+def reporting_sentence(mention: DatedMention) -> str:
+    """The sentence of the article that holds the mention's date, cut from the body (the stored one may be wider)."""
+    body = mention.article.body
+    if body[mention.start : mention.end] != mention.expression:
+        return " ".join(mention.sentence.split())
+    start, end = sentence_bounds(body, mention.start, mention.end)
+    return " ".join(body[start:end].split())
 
 
 class EventQuerySet(models.QuerySet):
     def public(self) -> EventQuerySet:
         """Events reported by at least one published article."""
-        return self.filter(event_mentions__dated_mention__article__status="published").distinct()
+        published = EventMention.objects.filter(
+            event=models.OuterRef("pk"), dated_mention__article__status="published"
+        ).exclude(dated_mention__status="rejected")
+        return self.filter(models.Exists(published))
 
     def dated(self) -> EventQuerySet:
+        """Events with a date (an editor may link only undated mentions to an event)."""
         return self.filter(date__isnull=False)
+
+    def chronological(self) -> EventQuerySet:
+        """Oldest first; at equal start the vaguer date (the year) before the day, undated last."""
+        rank = models.Case(models.When(precision="year", then=0), models.When(precision="month", then=1), default=2)
+        return self.annotate(precision_rank=rank).order_by(
+            models.F("date").asc(nulls_last=True), "precision_rank", "id"
+        )
 
 
 class Event(models.Model):
@@ -28,6 +50,9 @@ class Event(models.Model):
     date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     precision = models.CharField(max_length=5, choices=PRECISION_CHOICES, blank=True)
+    date_note = models.CharField(
+        max_length=500, blank=True, help_text="How the date was chosen when the reports differ in precision."
+    )
     title = models.CharField(max_length=80, blank=True)
     summary = models.TextField(blank=True)
     place = models.CharField(max_length=200, blank=True)
@@ -43,6 +68,7 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["date", "id"]
+        indexes = [models.Index(fields=["date", "precision"])]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["auto", "verified"]), name="event_status_valid"),
             models.CheckConstraint(
@@ -59,6 +85,9 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Event {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('timeline:index')}#event-{self.pk}"
 
 
 class EventMention(models.Model):
@@ -83,3 +112,8 @@ class EventMention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dated_mention} -> {self.event}"
+
+    @property
+    def sentence(self) -> str:
+        """The reporting sentence."""
+        return reporting_sentence(self.dated_mention)

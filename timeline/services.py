@@ -1,45 +1,456 @@
-"""Writes to the timeline: events made from the dated mentions that report them."""
+"""Writes to the timeline: dated mentions merged into events, and editors' merges, splits and corrections.
+
+The machine places each dated mention on the event of the same happening (timeline.matching says how alike two
+mentions are) or on a new event. It never moves what an editor placed (links with origin "editor"), never touches
+a verified event's fields, and never changes a field an editor locked.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from articles.models import Article, DatedMention
+from django.db import transaction
+from django.db.models import Q
+
+from articles.models import Article, DatedMention, Mention, Person
+from timeline import matching
+from timeline.matching import DateSpan, Profile
 from timeline.models import Event, EventMention
 
 TITLE_MAX = 80
+# Event fields an editor may change; each change locks the field against the machine.
+EDITABLE_FIELDS = ("date", "end_date", "precision", "title", "summary", "place", "participants")
 
 
-def _title_for(mention: DatedMention) -> str:
-    sentence = " ".join(mention.sentence.split())
-    return sentence if len(sentence) <= TITLE_MAX else sentence[: TITLE_MAX - 1].rsplit(" ", 1)[0] + "…"
+class ConflictError(Exception):
+    """The event changed since the editor opened it."""
+
+
+@dataclass(slots=True)
+class _Placed:
+    """A dated mention as the merging sees it."""
+
+    mention: DatedMention
+    sentence: str
+    start: int  # of the date expression in ``sentence``
+    end: int
+    profile: Profile
+
+
+# --- reading what the merging needs --------------------------------------------------------------------
+
+
+def _active_person(person_id: int, merged: Mapping[int, int]) -> int:
+    return merged.get(person_id, person_id)
+
+
+def _placed(mentions: Iterable[DatedMention]) -> dict[int, _Placed]:
+    """Profiles of ``mentions``: their sentence cut from the article body and who it names."""
+    mentions = [m for m in mentions if m.date is not None]
+    article_ids = {m.article_id for m in mentions}
+    bodies = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "body"))
+    names: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for article_id, start, end, person_id, merged_into in Mention.objects.filter(
+        article_id__in=article_ids
+    ).values_list("article_id", "start", "end", "person_id", "person__merged_into_id"):
+        names[article_id].append((start, end, merged_into or person_id))
+    placed = {}
+    for m in mentions:
+        body = bodies.get(m.article_id, "")
+        if body[m.start : m.end] == m.expression:
+            s, e = matching.sentence_bounds(body, m.start, m.end)
+            sentence, start, end = body[s:e], m.start - s, m.end - s
+            people = {p for (a, b, p) in names[m.article_id] if a >= s and b <= e}
+        else:
+            # Body offsets out of step (should not happen): fall back on the stored sentence.
+            sentence = m.sentence
+            start = max(0, sentence.find(m.expression))
+            end = start + len(m.expression)
+            people = set(m.people.values_list("pk", flat=True))
+        span = DateSpan.of(m.date, m.end_date, m.precision)
+        profile = matching.profile(sentence, start, end, people=people, article=m.article_id, span=span)
+        placed[m.pk] = _Placed(m, sentence, start, end, profile)
+    return placed
+
+
+def _vocabulary() -> matching.Vocabulary:
+    """Word, phrase and people frequencies over every dated sentence of the archive."""
+    people: dict[int, set[int]] = defaultdict(set)
+    merged = dict(Person.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into_id"))
+    for mention_id, person_id in DatedMention.people.through.objects.values_list("datedmention_id", "person_id"):
+        people[mention_id].add(_active_person(person_id, merged))
+    rows = DatedMention.objects.exclude(status=DatedMention.Status.REJECTED).values_list("pk", "sentence")
+    return matching.Vocabulary((sentence, people[pk]) for pk, sentence in rows)
+
+
+def _person_names(ids: Iterable[int]) -> dict[int, str]:
+    return dict(Person.objects.filter(pk__in=set(ids)).values_list("pk", "name"))
+
+
+def _candidate_events(spans: Iterable[DateSpan]) -> list[Event]:
+    """Events whose date may be compatible with one of ``spans`` (a day of slack for adjacent days)."""
+    condition = Q()
+    for span in spans:
+        # An event's stored date is its start; its end is at most a year later (a year-precision date).
+        condition |= Q(date__gte=span.start - dt.timedelta(days=366), date__lte=span.end + dt.timedelta(days=1))
+    if not condition:
+        return []
+    return list(Event.objects.filter(condition).filter(date__isnull=False).order_by("pk"))
+
+
+# --- the machine's merging -----------------------------------------------------------------------------
 
 
 @transaction.atomic
 def events_attach(*, article: Article) -> list[Event]:
-    """Give each of the article's dated mentions an event; drop events nothing reports any more."""
-    created = []
-    for mention in article.dated_mentions.filter(event_link__isnull=True).exclude(status="rejected"):
-        event = Event.objects.create(
-            date=mention.date,
-            end_date=mention.end_date,
-            precision=mention.precision,
-            title=_title_for(mention),
-            summary=mention.sentence,
+    """Place the article's dated mentions on the events they report, creating events for new happenings.
+
+    Idempotent: run again, it changes nothing. Undated mentions stay off the timeline (listed apart) until
+    their date is known; a mention whose date changed leaves an event it no longer fits.
+    """
+    mentions = list(article.dated_mentions.select_related("event_link__event").order_by("start", "pk"))
+    _detach_what_no_longer_fits(mentions)
+    linked = set(EventMention.objects.filter(dated_mention__article=article).values_list("dated_mention_id", flat=True))
+    todo = [
+        m for m in mentions if m.date is not None and m.status != DatedMention.Status.REJECTED and m.pk not in linked
+    ]
+    touched: set[int] = set()
+    created: list[Event] = []
+    if todo:
+        placed_new = _placed(todo)
+        events = _candidate_events(p.profile.span for p in placed_new.values())
+        links = list(
+            EventMention.objects.filter(event__in=events)
+            .exclude(dated_mention__status=DatedMention.Status.REJECTED)
+            .select_related("dated_mention")
         )
-        event.participants.set(mention.people.all())
-        EventMention.objects.create(event=event, dated_mention=mention, reasons=["only mention"])
-        created.append(event)
-    for link in EventMention.objects.filter(dated_mention__article=article, event__status=Event.Status.AUTO):
-        mention, event = link.dated_mention, link.event
-        if event.event_mentions.count() == 1 and "date" not in event.locked_fields:
-            event.date, event.end_date, event.precision = mention.date, mention.end_date, mention.precision
-            event.save(update_fields=["date", "end_date", "precision", "updated_at"])
+        placed_old = _placed(link.dated_mention for link in links)
+        members: dict[int, list[_Placed]] = defaultdict(list)
+        for link in links:
+            if link.dated_mention_id in placed_old:
+                members[link.event_id].append(placed_old[link.dated_mention_id])
+        vocabulary = _vocabulary()
+        names = _person_names(
+            p for placed in (placed_new, placed_old) for x in placed.values() for p in x.profile.people
+        )
+
+        proposals = []
+        for placed in placed_new.values():
+            for event in events:
+                verdict = _event_verdict(placed, members.get(event.pk, []), vocabulary, names)
+                if verdict is not None and verdict.score >= matching.THRESHOLD:
+                    proposals.append((verdict.score, placed.mention.pk, event.pk, verdict))
+        # Best pairs first; an event takes at most one mention of this article: one article reports a
+        # happening once, and two dates in one article are two happenings (the editor can still merge them).
+        by_id = {e.pk: e for e in events}
+        taken: set[int] = set()
+        for score, mention_id, event_id, verdict in sorted(proposals, key=lambda p: (-p[0], p[1], p[2])):
+            placed = placed_new[mention_id]
+            if mention_id in taken or event_id in touched:
+                continue
+            EventMention.objects.create(
+                event=by_id[event_id], dated_mention=placed.mention, score=score, reasons=list(verdict.reasons)
+            )
+            taken.add(mention_id)
+            touched.add(event_id)
+        for mention_id, placed in placed_new.items():
+            if mention_id in taken:
+                continue
+            event = Event.objects.create(date=placed.mention.date, precision=placed.mention.precision)
+            EventMention.objects.create(
+                event=event, dated_mention=placed.mention, score=1.0, reasons=["first report of this happening"]
+            )
+            created.append(event)
+            touched.add(event.pk)
+    # Events this article reports are brought up to date too: its sentences or dates may have changed.
+    touched |= set(EventMention.objects.filter(dated_mention__article=article).values_list("event_id", flat=True))
+    for event in Event.objects.filter(pk__in=touched).order_by("pk"):
+        event_refresh(event=event)
     events_prune()
     return created
 
 
+def _event_verdict(
+    placed: _Placed, members: list[_Placed], vocabulary: matching.Vocabulary, names: dict[int, str]
+) -> matching.Match | None:
+    """The best match of ``placed`` with the event's mentions, or None if it may not join the event."""
+    if not members or any(m.mention.article_id == placed.mention.article_id for m in members):
+        return None
+    verdicts = [matching.compare(placed.profile, m.profile, vocabulary, names=names) for m in members]
+    # Every report of the event must allow the date, not just the closest one.
+    if any(v.agreement is None for v in verdicts):
+        return None
+    spans = [m.profile.span for m in members] + [placed.profile.span]
+    if matching.combine_dates(s for s in spans if s is not None) is None:
+        return None
+    return max(verdicts, key=lambda v: v.score)
+
+
+def _detach_what_no_longer_fits(mentions: list[DatedMention]) -> None:
+    """Machine links of mentions now rejected, undated, or dated apart from the rest of their event go."""
+    for mention in mentions:
+        link = getattr(mention, "event_link", None)
+        if link is None or link.origin == EventMention.Origin.EDITOR or link.event.status == Event.Status.VERIFIED:
+            continue
+        fits = mention.status != DatedMention.Status.REJECTED and mention.date is not None
+        if fits:
+            span = DateSpan.of(mention.date, mention.end_date, mention.precision)
+            others = (
+                EventMention.objects.filter(event=link.event, dated_mention__date__isnull=False)
+                .exclude(pk=link.pk)
+                .select_related("dated_mention")
+            )
+            for other in others:
+                o = other.dated_mention
+                if matching.date_agreement(span, DateSpan.of(o.date, o.end_date, o.precision)) is None:
+                    fits = False
+                    break
+        if not fits:
+            link.delete()
+
+
+def _representative(placed: list[_Placed]) -> _Placed:
+    """The report an event takes its title from: the most precise date, then the surest, then the first."""
+    return min(
+        placed,
+        key=lambda p: (
+            matching.PRECISION_RANK.get(p.mention.precision, 3),
+            -p.mention.confidence,
+            p.mention.article.published_on or dt.date.max,
+            p.mention.pk,
+        ),
+    )
+
+
+@transaction.atomic
+def event_refresh(*, event: Event) -> Event:
+    """Recompute an event's date, title, summary, place and participants from its reports.
+
+    Verified events and locked fields stay as editors left them. Saves only when something changed.
+    """
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status == Event.Status.VERIFIED:
+        return event
+    links = list(
+        event.event_mentions.exclude(dated_mention__status=DatedMention.Status.REJECTED).select_related(
+            "dated_mention__article"
+        )
+    )
+    placed = list(_placed(link.dated_mention for link in links).values())
+    values: dict[str, Any] = {}
+    if placed:
+        values.update(_date_values(placed))
+        main = _representative(placed)
+        values["title"] = matching.clause_title(main.sentence, main.start, main.end, TITLE_MAX)
+        values["summary"] = " ".join(main.sentence.split())
+        values["place"] = matching.place_in(main.sentence, main.start, main.end)
+    elif links:
+        values.update(date=None, end_date=None, precision="", date_note="")
+        undated = links[0].dated_mention
+        at = max(0, undated.sentence.find(undated.expression))
+        values["title"] = matching.clause_title(undated.sentence, at, at + len(undated.expression), TITLE_MAX)
+        values["summary"] = " ".join(undated.sentence.split())
+    locked = set(event.locked_fields)
+    if {"date", "end_date", "precision"} & locked:
+        # A date is one value in three fields: an editor who set any of them set the date.
+        for name in ("date", "end_date", "precision", "date_note"):
+            values.pop(name, None)
+    changed = [name for name, value in values.items() if name not in locked and getattr(event, name) != value]
+    for name in changed:
+        setattr(event, name, values[name])
+    if changed:
+        event.save(update_fields=[*changed, "updated_at"])
+    if "participants" not in locked:
+        people = {p for x in placed for p in x.profile.people}
+        current = set(event.participants.values_list("pk", flat=True))
+        if people != current:
+            event.participants.set(people)
+    return event
+
+
+def _date_values(placed: list[_Placed]) -> dict[str, Any]:
+    dated = [p for p in placed if p.profile.span is not None]
+    spans = [p.profile.span for p in dated]
+    combined = matching.combine_dates(spans)
+    exact = len(set(spans)) == 1
+    if combined is None:
+        # Only an editor's link can join reports that disagree: show the main report's date and say so.
+        main = _representative(dated)
+        combined = main.profile.span
+        note = "Its reports disagree on the date; shown: the date of the most precise one."
+    elif exact or len(dated) == 1:
+        note = ""
+    else:
+        label = matching.format_date(combined.start, combined.precision, _end_for(combined))
+        sources = "; ".join(
+            f"{_article_label(p.mention.article)}: “{p.mention.expression}”"
+            for p in sorted(dated, key=lambda p: (matching.PRECISION_RANK.get(p.mention.precision, 3), p.mention.pk))
+        )
+        note = f"{label} is the most precise date all {len(dated)} reports allow ({sources})."[:500]
+    return {
+        "date": combined.start,
+        "end_date": _end_for(combined),
+        "precision": combined.precision,
+        "date_note": note,
+    }
+
+
+def _end_for(span: DateSpan) -> dt.date | None:
+    natural = DateSpan.of(span.start, None, span.precision).end
+    return span.end if span.end != natural and span.end > span.start else None
+
+
+def _article_label(article: Article) -> str:
+    title = article.title or article.original_filename
+    return title if len(title) <= 50 else title[:49].rsplit(" ", 1)[0] + "…"
+
+
 def events_prune() -> int:
-    """Delete machine events that no dated mention reports any more."""
-    deleted, _ = Event.objects.filter(status=Event.Status.AUTO, event_mentions__isnull=True).delete()
+    """Delete machine events that no dated mention reports any more (editors' events stay)."""
+    deleted, _ = Event.objects.filter(status=Event.Status.AUTO, event_mentions__isnull=True, locked_fields=[]).delete()
     return deleted
+
+
+@transaction.atomic
+def events_rebuild(*, articles: Iterable[Article] | None = None) -> int:
+    """Place every unplaced dated mention, article by article in publication order; returns events created."""
+    queryset = Article.objects.all() if articles is None else Article.objects.filter(pk__in=[a.pk for a in articles])
+    created = 0
+    for article in queryset.order_by("published_on", "pk"):
+        created += len(events_attach(article=article))
+    return created
+
+
+# --- editors' work -------------------------------------------------------------------------------------
+
+
+def _check_version(event: Event, expected_version: int | None) -> None:
+    if expected_version is not None and event.version != expected_version:
+        raise ConflictError(
+            f"Event {event.pk} was changed by someone else since you opened it "
+            f"(version {expected_version}, now {event.version}); reload and apply your change again."
+        )
+
+
+@transaction.atomic
+def event_update(*, event: Event, data: Mapping[str, Any], expected_version: int | None = None) -> Event:
+    """An editor's change to an event: saved, locked against the machine, versioned."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    _check_version(event, expected_version)
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}.")
+    for name, value in data.items():
+        if name == "participants":
+            event.participants.set(value)
+        else:
+            setattr(event, name, value)
+    if {"date", "precision"} & set(data):
+        event.date_note = "Date set by an editor."
+        if event.date is None:
+            event.precision = ""
+        elif not event.precision:
+            event.precision = "day"
+    event.locked_fields = sorted({*event.locked_fields, *data})
+    event.version += 1
+    event.full_clean(exclude=["participants"])
+    event.save()
+    return event
+
+
+@transaction.atomic
+def event_verify(*, event: Event) -> Event:
+    """An editor confirms an event: the machine no longer changes it or takes mentions from it."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    event.status = Event.Status.VERIFIED
+    event.version += 1
+    event.save()
+    return event
+
+
+@transaction.atomic
+def event_merge(*, events: Iterable[Event], survivor: Event | None = None) -> Event:
+    """Merge events into one (the oldest, unless ``survivor`` is given); the machine never undoes it."""
+    events = sorted({e.pk: e for e in events}.values(), key=lambda e: e.pk)
+    if survivor is None:
+        if not events:
+            raise ValueError("Nothing to merge.")
+        survivor = events[0]
+    survivor = Event.objects.select_for_update().get(pk=survivor.pk)
+    others = [e for e in events if e.pk != survivor.pk]
+    for other in others:
+        EventMention.objects.filter(event=other).update(event=survivor, origin=EventMention.Origin.EDITOR)
+        survivor.participants.add(*other.participants.all())
+    # The links already on the survivor are the editor's choice now too.
+    survivor.event_mentions.update(origin=EventMention.Origin.EDITOR)
+    Event.objects.filter(pk__in=[o.pk for o in others]).delete()
+    survivor.locked_fields = sorted({*survivor.locked_fields, "merged"})
+    survivor.version += 1
+    survivor.save()
+    return event_refresh(event=survivor)
+
+
+@transaction.atomic
+def event_split(*, event: Event, mentions: Iterable[DatedMention]) -> Event:
+    """Move some of an event's mentions to a new event; the machine never joins the two again."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    ids = {m.pk for m in mentions}
+    links = event.event_mentions.filter(dated_mention_id__in=ids)
+    if not ids or links.count() != len(ids):
+        raise ValueError("Split off only mentions of this event.")
+    if links.count() == event.event_mentions.count():
+        raise ValueError("Leave at least one mention on the event.")
+    new = Event.objects.create(locked_fields=["split"])
+    links.update(event=new, origin=EventMention.Origin.EDITOR)
+    event.event_mentions.update(origin=EventMention.Origin.EDITOR)
+    event.locked_fields = sorted({*event.locked_fields, "split"})
+    event.version += 1
+    event.save()
+    event_refresh(event=event)
+    return event_refresh(event=new)
+
+
+@transaction.atomic
+def event_mention_link(*, event: Event, mention: DatedMention) -> EventMention:
+    """An editor puts a mention (dated or not) on an event, moving it from wherever it was."""
+    link, _ = EventMention.objects.update_or_create(
+        dated_mention=mention,
+        defaults={
+            "event": event,
+            "origin": EventMention.Origin.EDITOR,
+            "score": 1.0,
+            "reasons": ["linked by an editor"],
+        },
+    )
+    event_refresh(event=event)
+    events_prune()
+    return link
+
+
+# --- after a batch of re-extraction (newsarchive's jobs) ------------------------------------------------
+
+
+@transaction.atomic
+def events_replace(*, articles: Iterable[Article]) -> int:
+    """Place the articles' dated mentions afresh, in publication order; returns the events created.
+
+    Workers re-extract a batch in no set order, and two of them may each open an event for the same
+    happening at once; placing the batch again in one order makes the timeline what one in-order run
+    makes. Only the machine's placements go: editors' links, verified events and locked events stay.
+    """
+    articles = list(articles)
+    placed = EventMention.objects.filter(
+        dated_mention__article__in=[a.pk for a in articles], origin=EventMention.Origin.AUTO
+    ).exclude(event__status=Event.Status.VERIFIED)
+    left = set(placed.values_list("event_id", flat=True))
+    placed.delete()
+    events_prune()
+    created = events_rebuild(articles=articles)
+    # Events that other articles still report lost these mentions: their dates and titles follow.
+    for event in Event.objects.filter(pk__in=left).order_by("pk"):
+        event_refresh(event=event)
+    return created

@@ -1,4 +1,10 @@
 """Public pages of the timeline app."""
 
+from django.urls import path
+
+from timeline import views
+
 app_name = "timeline"
-urlpatterns: list = []
+urlpatterns = [
+    path("timeline/", views.timeline_index, name="index"),
+]

@@ -7,6 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection, models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -161,6 +162,10 @@ class Person(models.Model):
     description = models.TextField(blank=True)
     # Set when an editor merged this person into another: the old URL redirects.
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # An office that speaks for a person ("Office of the Iraqi Prime Minister" -> Haider al-Abadi).
+    office_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="offices", verbose_name="office of"
+    )
     locked_fields = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -231,6 +236,33 @@ class ArticleQuerySet(models.QuerySet):
     def stale(self, version: str) -> ArticleQuerySet:
         """Articles extracted by an older extractor than ``version``."""
         return self.exclude(extractor_version=version)
+
+    def review_queue(self, *, threshold: float = 0.6) -> ArticleQuerySet:
+        """Articles an editor should look at, most urgent first (missing date first, unsure quotes last)."""
+        # Each row carries ``priority`` (an index into REVIEW_REASON_PRIORITY) and ``unsure_quotes``.
+        unsure = (
+            Quote.objects.filter(article=models.OuterRef("pk"))
+            .needs_review(threshold)
+            .values("article")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        # JSON containment is not portable (SQLite): match the quoted reason in the list's text instead.
+        priority = models.Case(
+            *(
+                models.When(review_reasons__icontains=f'"{reason.value}"', then=models.Value(rank))
+                for rank, reason in enumerate(REVIEW_REASON_PRIORITY)
+            ),
+            default=models.Value(len(REVIEW_REASON_PRIORITY)),
+        )
+        return (
+            self.annotate(
+                unsure_quotes=Coalesce(models.Subquery(unsure), 0),
+                priority=priority,
+            )
+            .filter(~Q(review_reasons=[]) | Q(unsure_quotes__gt=0))
+            .order_by("priority", "-unsure_quotes", "-id")
+        )
 
     def search(self, query: str) -> ArticleQuerySet:
         """Articles matching ``query``, best first: PostgreSQL full text, else a plain substring match."""

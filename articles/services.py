@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import unicodedata
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from rapidfuzz import fuzz, process
 
+from articles.extraction import EXTRACTOR_VERSION
 from articles.extraction import types as ex
 from articles.extraction.clean import OffsetMap, build_body
 from articles.models import (
@@ -22,12 +24,15 @@ from articles.models import (
     Article,
     DatedMention,
     ImportRun,
+    Job,
+    JobItem,
     Mention,
     Person,
     Quote,
     RemovedSpan,
     Source,
     SourcePattern,
+    Story,
 )
 
 # Article fields the extractor fills; an editor's change locks them.
@@ -394,6 +399,11 @@ def _sync_extracted_items(article: Article, extraction: ex.Extraction, threshold
         if q.start >= q.end:
             continue
         speaker = person_for(q.speaker, (q.speaker_kind or ex.EntityKind.PERSON).value) if q.speaker else None
+        if speaker is not None and q.speaker_office_of and speaker.office_of_id is None:
+            # The text says whose office this is; an editor's link (locked) is never replaced.
+            if "office_of" not in speaker.locked_fields:
+                speaker.office_of = person_for(q.speaker_office_of, ex.EntityKind.PERSON.value)
+                speaker.save(update_fields=["office_of", "updated_at"])
         values = {
             "text": q.text,
             "speaker": speaker,
@@ -536,9 +546,12 @@ def quote_update(*, quote: Quote, data: Mapping[str, Any], expected_version: int
 
 
 @transaction.atomic
-def quote_set_status(*, quote: Quote, status: str) -> Quote:
+def quote_set_status(*, quote: Quote, status: str, expected_version: int | None = None) -> Quote:
     """Verify or reject a quote; re-extraction leaves it as the editor set it."""
+    if status not in Quote.Status.values:
+        raise ValueError(f"Unknown quote status {status!r}.")
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    _check_version(quote, expected_version)
     quote.status = status
     quote.version += 1
     quote.save()
@@ -547,18 +560,38 @@ def quote_set_status(*, quote: Quote, status: str) -> Quote:
 
 @transaction.atomic
 def removed_span_restore(*, span: RemovedSpan) -> Article:
-    """Put a cut stretch back into the body; every span's body offsets follow."""
+    """Put a cut stretch back into the body; every span's body offsets follow, and re-extraction keeps it."""
+    article = Article.objects.select_for_update().get(pk=span.article_id)
+    span = RemovedSpan.objects.select_for_update().get(pk=span.pk)
+    if span.restored:
+        return article
     span.restored = True
     span.save(update_fields=["restored"])
-    article = span.article
     _remap_all(article, _rebuild_body(article))
+    # The body changed under any form an editor has open: a stale save must be refused.
+    article.version += 1
+    article.save(update_fields=["version", "updated_at"])
     return article
 
 
 @transaction.atomic
-def article_publish(*, article: Article) -> Article:
+def dated_mention_update(*, dated_mention: DatedMention, data: Mapping[str, Any]) -> DatedMention:
+    """An editor's correction of a dated mention (its date, precision, status): locked against re-extraction."""
+    row = DatedMention.objects.select_for_update().get(pk=dated_mention.pk)
+    for field, value in data.items():
+        setattr(row, field, value)
+    if {"date", "end_date", "precision"} & set(data):
+        row.origin = ex.Origin.EDITOR.value
+    row.locked_fields = sorted({*row.locked_fields, *(f for f in data if f != "status")})
+    row.save()
+    return row
+
+
+@transaction.atomic
+def article_publish(*, article: Article, expected_version: int | None = None) -> Article:
     """Make an article public."""
     article = Article.objects.select_for_update().get(pk=article.pk)
+    _check_version(article, expected_version)
     article.status = Article.Status.PUBLISHED
     article.withdrawn_reason = ""
     article.version += 1
@@ -567,11 +600,12 @@ def article_publish(*, article: Article) -> Article:
 
 
 @transaction.atomic
-def article_withdraw(*, article: Article, reason: str) -> Article:
+def article_withdraw(*, article: Article, reason: str, expected_version: int | None = None) -> Article:
     """Take an article down; the public sees the reason (410) instead of the article."""
     if not reason.strip():
         raise ValueError("A withdrawn article needs a reason the public can read.")
     article = Article.objects.select_for_update().get(pk=article.pk)
+    _check_version(article, expected_version)
     article.status = Article.Status.WITHDRAWN
     article.withdrawn_reason = reason.strip()
     article.version += 1
@@ -604,30 +638,82 @@ def article_accept_suggestion(*, article: Article, index: int) -> Article:
     suggestion = article.suggestions[index]
     value: Any = suggestion["value"]
     if suggestion["field"] == "published_on":
-        import datetime as dt
-
         value = dt.date.fromisoformat(value)
     return article_update(article=article, data={suggestion["field"]: value})
 
 
 @transaction.atomic
-def person_merge(*, survivor: Person, others: Iterable[Person]) -> Person:
-    """Merge people into ``survivor``: quotes, mentions, authorship and aliases move; old names become aliases.
+def article_dismiss_duplicate(*, article: Article) -> Article:
+    """An editor says the article is not a duplicate: the reason goes and re-extraction does not bring it back."""
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    reason = ex.ReviewReason.POSSIBLE_DUPLICATE.value
+    article.review_reasons = [r for r in article.review_reasons if r != reason]
+    article.duplicate_of = None
+    article.version += 1
+    article.save()
+    return article
 
-    The merged rows stay, pointing at the survivor, so their old URLs redirect.
+
+@transaction.atomic
+def story_create(*, title: str, description: str = "") -> Story:
+    """Start a story editors will follow, with a unique slug made from its title."""
+    return Story.objects.create(title=title, slug=_unique_slug(Story, title), description=description)
+
+
+@transaction.atomic
+def story_add_articles(*, story: Story, articles: Iterable[Article]) -> Story:
+    """Put articles into a story (those already in it stay once)."""
+    story.articles.add(*articles)
+    story.save(update_fields=["updated_at"])  # a history row says who grouped them, and when
+    return story
+
+
+@transaction.atomic
+def person_update(*, person: Person, data: Mapping[str, Any], expected_version: int | None = None) -> Person:
+    """An editor's change to a person (name, kind, roles, description): locked against re-extraction, versioned."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    _check_version(person, expected_version)
+    old_name = person.name
+    for field, value in data.items():
+        setattr(person, field, value)
+    person.locked_fields = sorted({*person.locked_fields, *data})
+    person.version += 1
+    person.save()
+    if person.name != old_name:
+        # The importer matches names through aliases: the old name must keep finding this person.
+        Alias.objects.filter(person=person, normalized=normalize_name(person.name)).delete()
+        person_alias_add(person=person, name=old_name)
+    return person
+
+
+@transaction.atomic
+def person_merge(*, survivor: Person, others: Iterable[Person]) -> Person:
+    """Merge people into ``survivor``: quotes, mentions, authorship, events and aliases move; old names become aliases.
+
+    The merged rows stay, pointing at the survivor, so their old URLs redirect; re-extraction finds the
+    survivor through the aliases, so it never undoes the merge.
     """
     survivor = Person.objects.select_for_update().get(pk=survivor.pk)
+    if survivor.merged_into_id:
+        raise ValueError(f"{survivor} was itself merged into another person; merge into that one.")
     for other in others:
         if other.pk == survivor.pk:
             continue
-        Quote.objects.filter(speaker=other).update(speaker=survivor)
-        Mention.objects.filter(person=other).update(person=survivor)
-        for article in other.authored_articles.all():
-            article.authors.remove(other)
-            article.authors.add(survivor)
-        for dm in other.dated_mentions.all():
-            dm.people.remove(other)
-            dm.people.add(survivor)
+        # Every link to a person moves (quotes, mentions, authorship, dated mentions),
+        # including those other apps declare (an event's participants, a statement's
+        # speaker), which this app must not import. Aliases are merged by name below.
+        for relation in Person._meta.related_objects:
+            if relation.related_model is Alias:
+                continue
+            if relation.many_to_many:
+                for linked in getattr(other, relation.get_accessor_name()).all():
+                    links = getattr(linked, relation.field.name)
+                    links.remove(other)
+                    links.add(survivor)
+            else:
+                relation.related_model._base_manager.filter(**{relation.field.name: other}).update(
+                    **{relation.field.name: survivor}
+                )
         for alias in other.aliases.all():
             person_alias_add(person=survivor, name=alias.name)
         other.aliases.all().delete()
@@ -642,3 +728,178 @@ def person_merge(*, survivor: Person, others: Iterable[Person]) -> Person:
     survivor.version += 1
     survivor.save()
     return survivor
+
+
+# --- re-extraction jobs ---------------------------------------------------------
+# A job is created here and run by newsarchive's Celery tasks. It is handed to them by
+# task name: this app sits below newsarchive in the layers and never imports it.
+
+REEXTRACT_JOB_TASK = "newsarchive.reextract_job"
+REEXTRACT_QUEUE = "reextract"
+INTERACTIVE_QUEUE = "interactive"
+# A job this small is an editor's click: it runs on the interactive queue, ahead of any big batch.
+INTERACTIVE_JOB_MAX = 10
+SELECTION_KEYS = ("all", "stale", "source", "story", "articles", "published_from", "published_to")
+FAILURE_REASON_MAX = 500
+
+
+class SelectionError(ValueError):
+    """A job's selection is malformed, names something unknown, or matches no article."""
+
+
+class NothingSelected(SelectionError):
+    """A well-formed selection that matches no article: there is nothing to do."""
+
+
+def _as_date(value: Any, key: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise SelectionError(f"{key}: not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def job_selection_resolve(*, selection: Mapping[str, Any]) -> tuple[dict[str, Any], list[int]]:
+    """A selection, checked and normalised, and the ids of the articles it names, in id order.
+
+    Exactly one kind: ``all``, ``stale`` (extracted by an older extractor than the current one),
+    ``source`` (slug), ``story`` (slug), ``articles`` (ids), or ``published_from``/``published_to`` (dates).
+    """
+    unknown = set(selection) - set(SELECTION_KEYS)
+    if unknown:
+        raise SelectionError(f"unknown selection: {', '.join(sorted(unknown))}")
+    given = {k: v for k, v in selection.items() if v not in (None, False, "", [], ())}
+    kinds = {"published" if k.startswith("published_") else k for k in given}
+    if len(kinds) != 1:
+        raise SelectionError(
+            "give exactly one selection: all, stale, source, story, articles, or a published date range"
+        )
+    articles = Article.objects.all()
+    normalized: dict[str, Any]
+    if "all" in given:
+        normalized = {"all": True}
+    elif "stale" in given:
+        normalized = {"stale": True}
+        articles = articles.stale(EXTRACTOR_VERSION)
+    elif "source" in given:
+        source = Source.objects.filter(slug=given["source"]).first()
+        if source is None:
+            raise SelectionError(f"no source with slug {given['source']!r}")
+        normalized = {"source": source.slug}
+        articles = articles.filter(source=source)
+    elif "story" in given:
+        story = Story.objects.filter(slug=given["story"]).first()
+        if story is None:
+            raise SelectionError(f"no story with slug {given['story']!r}")
+        normalized = {"story": story.slug}
+        articles = articles.filter(stories=story)
+    elif "articles" in given:
+        try:
+            wanted = sorted({int(i) for i in given["articles"]})
+        except (TypeError, ValueError) as exc:
+            raise SelectionError("articles: a list of article ids") from exc
+        missing = set(wanted) - set(Article.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        if missing:
+            raise SelectionError(f"no article with id {', '.join(map(str, sorted(missing)))}")
+        normalized = {"articles": wanted}
+        articles = articles.filter(pk__in=wanted)
+    else:
+        normalized = {}
+        if "published_from" in given:
+            start = _as_date(given["published_from"], "published_from")
+            normalized["published_from"] = start.isoformat()
+            articles = articles.filter(published_on__gte=start)
+        if "published_to" in given:
+            end = _as_date(given["published_to"], "published_to")
+            normalized["published_to"] = end.isoformat()
+            articles = articles.filter(published_on__lte=end)
+        if normalized.get("published_from", "") > normalized.get("published_to", "9999"):
+            raise SelectionError("published_from is after published_to")
+    return normalized, list(articles.order_by("pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
+def job_create(*, selection: Mapping[str, Any], user=None, enqueue: bool = True) -> Job:
+    """A re-extraction job for the articles ``selection`` names; its task starts once this transaction commits."""
+    normalized, ids = job_selection_resolve(selection=selection)
+    if not ids:
+        raise NothingSelected("no article matches the selection")
+    job = Job.objects.create(
+        selection=normalized,
+        article_ids=ids,
+        total=len(ids),
+        extractor_version=EXTRACTOR_VERSION,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    # One item per article: its unique key is what makes a task that runs twice count once.
+    JobItem.objects.bulk_create([JobItem(job=job, article_id=pk) for pk in ids], batch_size=2000)
+    if enqueue:
+        transaction.on_commit(lambda: job_enqueue(job=job))
+    return job
+
+
+def job_queue(*, job: Job) -> str:
+    """The Celery queue a job's tasks go to: small jobs jump the big batches."""
+    return INTERACTIVE_QUEUE if job.total <= INTERACTIVE_JOB_MAX else REEXTRACT_QUEUE
+
+
+def job_enqueue(*, job: Job) -> None:
+    """Hand the job to its task: to the broker, or run in-process when no broker is configured."""
+    from celery import current_app  # only enqueuing needs Celery
+
+    current_app.tasks[REEXTRACT_JOB_TASK].apply_async(kwargs={"job_id": job.pk}, queue=job_queue(job=job))
+
+
+def job_start(*, job: Job) -> list[int]:
+    """Mark the job running; the ids of its articles not finished yet (a job sent again resumes)."""
+    Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(status=Job.Status.RUNNING)
+    pending = job.items.filter(finished_at__isnull=True).order_by("article_id")
+    return list(pending.values_list("article_id", flat=True))
+
+
+def job_item_claim(*, job_id: int, article_id: int) -> JobItem | None:
+    """The job's item for the article, locked until the transaction ends; None when finished or gone.
+
+    Call inside a transaction. A second worker on the same item waits here, then finds it finished.
+    """
+    item = JobItem.objects.select_for_update().filter(job_id=job_id, article_id=article_id).first()
+    return item if item is not None and item.finished_at is None else None
+
+
+@transaction.atomic
+def job_item_finish(*, item: JobItem, error: str = "") -> bool:
+    """Count one article of a job as done, or failed with ``error``, exactly once; True if it was the last."""
+    # Locks are always taken item first, then job, so two workers never wait on each other in a circle.
+    item = JobItem.objects.select_for_update().get(pk=item.pk)
+    if item.finished_at is not None:
+        return False
+    job = Job.objects.select_for_update().get(pk=item.job_id)
+    now = timezone.now()
+    item.finished_at = now
+    item.error = error[:FAILURE_REASON_MAX]
+    item.save(update_fields=["finished_at", "error"])
+    if error:
+        job.failed += 1
+        job.failures = [*job.failures, {"article": item.article_id, "reason": item.error}]
+    else:
+        job.done += 1
+    finished = job.done + job.failed >= job.total
+    if finished:
+        job.status = Job.Status.FAILED if job.failed else Job.Status.DONE
+        job.finished_at = now
+    elif job.status == Job.Status.QUEUED:
+        job.status = Job.Status.RUNNING
+    job.save(update_fields=["done", "failed", "failures", "status", "finished_at"])
+    return finished
+
+
+def job_items_fail(*, job_id: int, article_ids: Iterable[int], reason: str) -> bool:
+    """Count the job's unfinished articles among ``article_ids`` as failed; True if that finished the job."""
+    finished = False
+    for article_id in article_ids:
+        with transaction.atomic():
+            item = job_item_claim(job_id=job_id, article_id=article_id)
+            if item is not None:
+                finished = job_item_finish(item=item, error=reason) or finished
+    return finished

@@ -224,6 +224,7 @@ def test_statement_from_his_office_is_the_office_linked_to_the_person():
     quote = result.quotes[0]
     assert quote.speaker == "Office of the Prime Minister"
     assert quote.speaker_kind is EntityKind.ORGANISATION
+    assert quote.speaker_office_of == "Haider al-Abadi"
 
 
 def test_speaker_mention_keeps_the_words_used_and_speaker_is_canonical():

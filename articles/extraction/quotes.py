@@ -266,6 +266,7 @@ class _Resolver:
             if m.kind is EntityKind.PERSON:
                 self.roles.setdefault(m.name, set()).update(r for r in m.roles if r)
         self.last_speaker: tuple[str, EntityKind] | None = None
+        self.offices: dict[str, str] = {}  # "Office of the Iraqi Prime Minister" -> "Haider al-Abadi"
         self.description_hits: list[tuple[str, str]] = []
 
     def mention_in(self, start: int, end: int) -> EntityMention | None:
@@ -374,6 +375,7 @@ class _Resolver:
             return "", None, "office-unresolved", 0.3
         title = self.best_role(person)
         label = f"Office of the {title}" if title else f"Office of {person}"
+        self.offices[label] = person
         return label, EntityKind.ORGANISATION, "office", 0.8
 
     def best_role(self, person: str) -> str:
@@ -538,6 +540,7 @@ def find_quotes(
                 confidence=round(confidence, 3),
                 rule=span.rule or "unattributed",
                 group=renumber.setdefault(span.group, len(renumber) + 1),
+                speaker_office_of=resolver.offices.get(span.speaker, ""),
             )
         )
     return tuple(quotes)

@@ -169,6 +169,8 @@ class Quote:
     confidence: float
     rule: str
     group: int  # quotes of one split or multi-paragraph quotation share it
+    # For a statement from someone's office: the person whose office it is.
+    speaker_office_of: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -399,11 +399,15 @@ def _sync_extracted_items(article: Article, extraction: ex.Extraction, threshold
         if q.start >= q.end:
             continue
         speaker = person_for(q.speaker, (q.speaker_kind or ex.EntityKind.PERSON).value) if q.speaker else None
-        if speaker is not None and q.speaker_office_of and speaker.office_of_id is None:
-            # The text says whose office this is; an editor's link (locked) is never replaced.
-            if "office_of" not in speaker.locked_fields:
-                speaker.office_of = person_for(q.speaker_office_of, ex.EntityKind.PERSON.value)
-                speaker.save(update_fields=["office_of", "updated_at"])
+        # The text says whose office this is; an editor's link (locked) is never replaced.
+        if (
+            speaker is not None
+            and q.speaker_office_of
+            and speaker.office_of_id is None
+            and "office_of" not in speaker.locked_fields
+        ):
+            speaker.office_of = person_for(q.speaker_office_of, ex.EntityKind.PERSON.value)
+            speaker.save(update_fields=["office_of", "updated_at"])
         values = {
             "text": q.text,
             "speaker": speaker,

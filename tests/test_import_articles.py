@@ -429,5 +429,6 @@ def test_an_office_that_speaks_is_an_organisation_linked_to_its_person(seeded):
 
     office = Person.objects.get(name="Office of the Iraqi Prime Minister")
     assert office.kind == Person.Kind.ORGANISATION
-    assert office.office_of is not None and office.office_of.name == "Haider al-Abadi"
+    assert office.office_of is not None
+    assert office.office_of.name == "Haider al-Abadi"
     assert office.quotes.filter(article=seeded["000"]).exists()

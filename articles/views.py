@@ -338,10 +338,13 @@ class StatementView:
 
 
 def _statements(quotes: list[Quote]) -> list[StatementView]:
-    # One statement is the same words reported by several articles: group on the words, ignoring case and spacing.
-    groups: dict[str, list[Quote]] = defaultdict(list)
+    # One statement is the same words reported by several articles: the timeline's statement when the quote
+    # has one (read through the reverse relation: articles never imports timeline), else the words themselves,
+    # ignoring case and spacing.
+    groups: dict[object, list[Quote]] = defaultdict(list)
     for quote in quotes:
-        groups[" ".join(quote.text.casefold().split())].append(quote)
+        link = getattr(quote, "statement_link", None)
+        groups[("statement", link.statement_id) if link else " ".join(quote.text.casefold().split())].append(quote)
     statements = []
     for group in groups.values():
         group.sort(key=lambda q: (q.article.published_on is None, q.article.published_on or date.min, q.article_id))
@@ -404,7 +407,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     quotes = list(
         presentation.visible_quotes(
             Quote.objects.filter(Q(speaker=person) | Q(speaker__merged_into=person))
-        ).select_related("article__source")
+        ).select_related("article__source", "statement_link")
     )
     articles = article_cards(presentation.person_articles(person))
     context = {

@@ -177,6 +177,7 @@ def _store(
                     import_run=None if options.dry_run else run,
                 )
             timeline_services.events_attach(article=article)
+            timeline_services.statements_attach(article=article)
             outcome.article_id = article.pk
             outcome.detail = {
                 "title": article.title,
@@ -203,6 +204,7 @@ def article_reextract(*, article: Article, nlp_model: str | None, match_threshol
             article=article, extraction=extraction, match_threshold=match_threshold
         )
         timeline_services.events_attach(article=article)
+        timeline_services.statements_attach(article=article)
     return article
 
 

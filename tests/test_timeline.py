@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import re
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from rapidfuzz import fuzz
 
 from articles.models import Article, DatedMention
-from newsarchive import pipeline
+from newsarchive import evaluation, pipeline
 from tests.conftest import GOLD, SEEDS
 from timeline import matching, services
-from timeline.models import Event, EventMention, reporting_sentence
+from timeline.models import Event, EventMention
 
 GOLD_TIMELINE = json.loads((GOLD / "timeline.json").read_text(encoding="utf-8"))["happenings"]
 DATE_002 = dt.date(2020, 2, 14)  # Friday: its "Thursday", "yesterday" and "Feb. 13" are the ministers' 13 February
@@ -36,11 +34,7 @@ def set_date(article: Article, day: dt.date) -> Article:
 
 def find(file_prefix: str, expression: str, sentence: str) -> DatedMention:
     """The dated mention the gold describes (the extractor's expression may drop the preposition)."""
-    found = [
-        m
-        for m in DatedMention.objects.filter(article__original_filename__startswith=file_prefix[:3])
-        if expression.lower().endswith(m.expression.lower()) and fuzz.ratio(reporting_sentence(m), sentence) > 85
-    ]
+    found = evaluation.gold_dated_mentions(file_prefix[:3], expression, sentence)
     assert len(found) == 1, f"{file_prefix} {expression!r}: {len(found)} mentions match the gold"
     return found[0]
 
@@ -58,21 +52,11 @@ def assignment() -> dict[int, int]:
     return dict(EventMention.objects.values_list("dated_mention_id", "event_id"))
 
 
-def pairwise(dated_only: bool = True) -> tuple[float, float]:
-    """Pairwise precision and recall of the merges against the gold, over pairs of mentions of different articles."""
-    truth = {m.pk: h["key"] for h in GOLD_TIMELINE for m in gold_mentions(h)}
-    placed = assignment()
-    mentions = list(DatedMention.objects.filter(date__isnull=False))
-    tp = fp = fn = 0
-    for a, b in itertools.combinations(mentions, 2):
-        if a.article_id == b.article_id:
-            continue
-        predicted = a.pk in placed and placed.get(a.pk) == placed.get(b.pk)
-        same = truth.get(a.pk) is not None and truth.get(a.pk) == truth.get(b.pk)
-        tp += predicted and same
-        fp += predicted and not same
-        fn += same and not predicted
-    return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
+def pairwise() -> tuple[float, float]:
+    """Pairwise precision and recall of the merges against the gold, as evaluate_extraction prints them."""
+    pairs = evaluation.event_merge_pairs(GOLD_TIMELINE)
+    assert not [m for m in pairs.misses if "dated mentions match" in m], pairs.misses
+    return pairs.precision.rate, pairs.recall.rate
 
 
 def assert_happenings_merged(*, skip: set[str] = frozenset()) -> None:

@@ -1,4 +1,4 @@
-"""The editors' admin for events: correct, verify, merge and split; every change goes through the services."""
+"""The editors' admin for events (correct, verify, merge, split) and statements (link, unlink), through the services."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from timeline import services
 from timeline.matching import format_date
-from timeline.models import Event, EventMention
+from timeline.models import Event, EventMention, Statement, StatementQuote
 
 
 class EventMentionInline(admin.TabularInline):
@@ -136,3 +136,87 @@ class EventMentionAdmin(admin.ModelAdmin):
             self.message_user(request, str(exc), messages.ERROR)
             return
         self.message_user(request, f"Split {queryset.count()} report(s) off into “{new}”.", messages.SUCCESS)
+
+
+class StatementQuoteInline(admin.TabularInline):
+    model = StatementQuote
+    extra = 0
+    fields = ["quote", "article", "score", "reasons", "origin"]
+    readonly_fields = ["article", "score", "reasons", "origin"]
+    autocomplete_fields = ["quote"]
+    show_change_link = True
+
+    @admin.display(description="Article")
+    def article(self, link: StatementQuote) -> str:
+        return str(link.quote.article) if link.pk else ""
+
+
+@admin.register(Statement)
+class StatementAdmin(admin.ModelAdmin):
+    """Statements: link several into one, or add a quote (inline); the machine never undoes an editor's link."""
+
+    list_display = ["__str__", "speaker", "first_reported_on", "reports", "locked"]
+    list_select_related = ["speaker"]
+    search_fields = ["text", "speaker__name", "statement_quotes__quote__text"]
+    readonly_fields = ["speaker", "text", "first_reported_on", "locked_fields"]
+    fields = readonly_fields
+    inlines = [StatementQuoteInline]
+    actions = ["link_statements"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(report_count=Count("statement_quotes"))
+
+    @admin.display(description="Reports", ordering="report_count")
+    def reports(self, statement: Statement) -> int:
+        return statement.report_count
+
+    @admin.display(description="Locked")
+    def locked(self, statement: Statement) -> str:
+        return ", ".join(statement.locked_fields)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # statements come from quotes; an editor links or unlinks them
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        statement = form.instance
+        for formset in formsets:
+            # A quote added here is the editor's link; one removed here is unlinked into a statement of its own.
+            for link in formset.save(commit=False):
+                services.statement_quote_link(statement=statement, quote=link.quote)
+            removed = [link.quote for link in formset.deleted_objects]
+            if removed:
+                services.statement_quotes_unlink(quotes=removed)
+
+    @admin.action(description="Link selected statements into one", permissions=["change"])
+    def link_statements(self, request, queryset) -> None:
+        statements = list(queryset.order_by("pk"))
+        if len(statements) < 2:
+            self.message_user(request, "Select at least two statements to link.", messages.WARNING)
+            return
+        survivor = services.statement_merge(statements=statements)
+        self.message_user(request, f"Linked {len(statements)} statements into “{survivor}”.", messages.SUCCESS)
+
+
+@admin.register(StatementQuote)
+class StatementQuoteAdmin(admin.ModelAdmin):
+    """Each report of a statement: select some and unlink them into a statement of their own."""
+
+    list_display = ["quote", "statement", "article", "score", "origin"]
+    list_filter = ["origin"]
+    list_select_related = ["quote__article", "statement__speaker"]
+    search_fields = ["quote__text", "statement__text", "quote__speaker__name"]
+    readonly_fields = ["statement", "quote", "score", "reasons", "origin", "created_at"]
+    actions = ["unlink"]
+
+    @admin.display(description="Article")
+    def article(self, link: StatementQuote) -> str:
+        return str(link.quote.article)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Unlink selected quotes into a statement of their own", permissions=["change"])
+    def unlink(self, request, queryset) -> None:
+        quotes = [link.quote for link in queryset.select_related("quote")]
+        new = services.statement_quotes_unlink(quotes=quotes)
+        self.message_user(request, f"Unlinked {len(quotes)} quote(s) into “{new}”.", messages.SUCCESS)

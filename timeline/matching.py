@@ -380,3 +380,86 @@ def compare(a: Profile, b: Profile, vocabulary: Vocabulary, *, names: dict[int, 
 
 def _span_label(span: DateSpan) -> str:
     return format_date(span.start, span.precision, span.end if span.precision == "day" else None)
+
+
+# --- quotes: the same statement reported by several articles ---------------------------------------------
+
+# A quote shorter than this many words must match another as a whole: a short fragment ("as soon as
+# possible") sits inside many longer quotes without being the same statement.
+STATEMENT_MIN_ALIGNED_WORDS = 6
+# The similarity (0-1) two quotes of one speaker need to be one statement. Tuned on the seeds against
+# tests/gold/statements.json and on the near misses of tests/test_statements.py.
+STATEMENT_THRESHOLD = 0.85
+# A report whose date nobody knows proves nothing against a match, but a little less for one.
+STATEMENT_UNDATED_PENALTY = 0.03
+# An article reports what was said in the days before it; a month covers weeklies and late write-ups.
+STATEMENT_LOOKBACK_DAYS = 31
+_QUOTE_PUNCTUATION = re.compile(r"[^\w\s]+")
+
+
+def normalize_quote(text: str) -> str:
+    """A quote's words for comparison: case, punctuation, ellipses and editors' brackets do not count."""
+    text = text.casefold().replace("…", " ").replace("’", "'").replace("'", "")
+    return " ".join(_QUOTE_PUNCTUATION.sub(" ", text).split())
+
+
+def said_within(published_on: dt.date | None, precision: str) -> DateSpan | None:
+    """The days a quote reported in an article of ``published_on`` was probably said on, or None if unknown."""
+    if published_on is None:
+        return None
+    published = DateSpan.of(published_on, None, precision or "day")
+    return DateSpan(published.start - dt.timedelta(days=STATEMENT_LOOKBACK_DAYS), published.end, "day")
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteProfile:
+    """What the comparison looks at in one quote."""
+
+    words: str  # normalize_quote(text)
+    speaker: int | None
+    article: object = None
+    said: DateSpan | None = None
+    label: str = ""  # the report's article, for the reasons
+    published: str = ""  # its publication date at its precision, for the reasons
+
+    @property
+    def word_count(self) -> int:
+        return len(self.words.split())
+
+
+def compare_quotes(a: QuoteProfile, b: QuoteProfile, *, speaker_name: str = "") -> Match:
+    """Score how likely two quotes are the same statement (same speaker, same words, compatible dates)."""
+    if a.speaker is None or b.speaker is None:
+        return Match(0.0, ("speaker unknown",), None)
+    if a.speaker != b.speaker:
+        return Match(0.0, ("different speakers",), None)
+    if a.said is not None and b.said is not None:
+        if not a.said.overlaps(b.said):
+            return Match(0.0, (f"reported too far apart: {_said_label(a)} / {_said_label(b)}",), None)
+        agreement = "compatible"
+    else:
+        agreement = "unknown"
+    whole = fuzz.ratio(a.words, b.words)
+    similarity = whole
+    detail = f"whole {whole:.0f}"
+    if min(a.word_count, b.word_count) >= STATEMENT_MIN_ALIGNED_WORDS:
+        # One outlet trims or extends the quotation: the shorter one is then part of the longer one.
+        part = fuzz.partial_ratio(a.words, b.words)
+        shared = fuzz.token_set_ratio(a.words, b.words)
+        similarity = max(whole, (part + shared) / 2)
+        detail += f", best-aligned part {part:.0f}, shared words {shared:.0f}"
+    score = similarity / 100
+    reasons = [f"same speaker{': ' + speaker_name if speaker_name else ''}", f"words alike {score:.2f} ({detail})"]
+    if agreement == "compatible":
+        reasons.append(f"reported close in time: {_said_label(a)} / {_said_label(b)}")
+    else:
+        score -= STATEMENT_UNDATED_PENALTY
+        unknown = " and ".join(p.label or "a report" for p in (a, b) if p.said is None)
+        reasons.append(f"publication date unknown for {unknown}")
+    return Match(round(max(score, 0.0), 4), tuple(reasons), agreement)
+
+
+def _said_label(profile: QuoteProfile) -> str:
+    if profile.said is None:
+        return "date unknown"
+    return f"published {profile.published or format_date(profile.said.end, 'day')}"

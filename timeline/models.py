@@ -1,4 +1,4 @@
-"""What many articles say together: events and the dated mentions that report them."""
+"""What many articles say together: events and the dated mentions that report them; statements and their quotes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from articles.models import PRECISION_CHOICES, DatedMention, Person
+from articles.models import PRECISION_CHOICES, DatedMention, Person, Quote
 from timeline.matching import sentence_bounds
 
 
@@ -117,3 +117,61 @@ class EventMention(models.Model):
     def sentence(self) -> str:
         """The reporting sentence."""
         return reporting_sentence(self.dated_mention)
+
+
+class StatementQuerySet(models.QuerySet):
+    def public(self) -> StatementQuerySet:
+        """Statements reported by at least one quote readers may see (published article, not rejected)."""
+        visible = StatementQuote.objects.filter(
+            statement=models.OuterRef("pk"), quote__article__status="published"
+        ).exclude(quote__status="rejected")
+        return self.filter(models.Exists(visible))
+
+    def by(self, person: Person) -> StatementQuerySet:
+        """Statements of ``person``, or of someone an editor merged into them."""
+        return self.filter(Q(speaker=person) | Q(speaker__merged_into=person))
+
+
+class Statement(models.Model):
+    """The same words of one speaker, reported by one or more articles (each report a quote)."""
+
+    speaker = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="statements")
+    text = models.TextField(blank=True, help_text="The fullest wording its reports give.")
+    first_reported_on = models.DateField(null=True, blank=True, help_text="The earliest publication date of a report.")
+    locked_fields = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StatementQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("first_reported_on").asc(nulls_last=True), "id"]
+        indexes = [models.Index(fields=["speaker", "first_reported_on"])]
+
+    def __str__(self) -> str:
+        text = self.text if len(self.text) <= 80 else self.text[:79].rsplit(" ", 1)[0] + "…"
+        return f"{self.speaker}: “{text}”" if self.speaker else f"“{text}”"
+
+
+class StatementQuote(models.Model):
+    """The link of a quote to the statement it reports, with why the machine (or an editor) made it."""
+
+    class Origin(models.TextChoices):
+        AUTO = "auto", "Machine"
+        EDITOR = "editor", "Editor"
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="statement_quotes")
+    quote = models.OneToOneField(Quote, on_delete=models.CASCADE, related_name="statement_link")
+    score = models.FloatField(default=1.0)
+    reasons = models.JSONField(default=list, blank=True)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.AUTO)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["statement", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(origin__in=["auto", "editor"]), name="statementquote_origin_valid")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote} -> statement {self.statement_id}"

@@ -1,4 +1,4 @@
-"""Writes to the timeline: dated mentions merged into events, and editors' merges, splits and corrections.
+"""Writes to the timeline: dated mentions merged into events, quotes linked into statements, and editors' work.
 
 The machine places each dated mention on the event of the same happening (timeline.matching says how alike two
 mentions are) or on a new event. It never moves what an editor placed (links with origin "editor"), never touches
@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
-from articles.models import Article, DatedMention, Mention, Person
+from articles.models import Article, DatedMention, Mention, Person, Quote
 from timeline import matching
 from timeline.matching import DateSpan, Profile
-from timeline.models import Event, EventMention
+from timeline.models import Event, EventMention, Statement, StatementQuote
 
 TITLE_MAX = 80
 # Event fields an editor may change; each change locks the field against the machine.
@@ -453,4 +453,297 @@ def events_replace(*, articles: Iterable[Article]) -> int:
     # Events that other articles still report lost these mentions: their dates and titles follow.
     for event in Event.objects.filter(pk__in=left).order_by("pk"):
         event_refresh(event=event)
+    return created
+
+
+# --- statements: the same words of one speaker in several articles ----------------------------------------
+#
+# Every quote with a speaker sits on one statement (most on a statement of their own). The machine places a
+# quote on the statement of the same speaker whose reports say the same words at a compatible time, or on a
+# new one. It never moves what an editor placed (links with origin "editor").
+
+FIRST_REPORT = "first report of these words"
+
+
+def _quote_profiles(quotes: Iterable[Quote]) -> dict[int, matching.QuoteProfile]:
+    """Profiles of ``quotes`` (each with its article loaded): words, active speaker, when it was probably said."""
+    quotes = list(quotes)
+    merged = dict(
+        Person.objects.filter(
+            pk__in={q.speaker_id for q in quotes if q.speaker_id}, merged_into__isnull=False
+        ).values_list("pk", "merged_into_id")
+    )
+    profiles = {}
+    for quote in quotes:
+        article = quote.article
+        profiles[quote.pk] = matching.QuoteProfile(
+            words=matching.normalize_quote(quote.text),
+            speaker=_active_person(quote.speaker_id, merged) if quote.speaker_id else None,
+            article=quote.article_id,
+            said=matching.said_within(article.published_on, article.published_precision),
+            label=_article_label(article),
+            published=matching.format_date(article.published_on, article.published_precision)
+            if article.published_on
+            else "",
+        )
+    return profiles
+
+
+def _reported_near(profiles: Iterable[matching.QuoteProfile]) -> Q:
+    """Statements first reported near one of ``profiles`` (all, if one is undated): not a speaker's every year."""
+    condition = Q(first_reported_on__isnull=True)
+    for profile in profiles:
+        if profile.said is None:
+            return Q()
+        # A report's stored date is its first day; at year precision the report may end a year later.
+        condition |= Q(
+            first_reported_on__gte=profile.said.start - dt.timedelta(days=366),
+            first_reported_on__lte=profile.said.end + dt.timedelta(days=matching.STATEMENT_LOOKBACK_DAYS),
+        )
+    return condition
+
+
+def _placeable(quote: Quote) -> bool:
+    return quote.speaker_id is not None and quote.status != Quote.Status.REJECTED
+
+
+def _statement_verdict(
+    profile: matching.QuoteProfile, members: list[matching.QuoteProfile], speaker_name: str
+) -> matching.Match | None:
+    """The best match of a quote with a statement's reports, or None if it may not join the statement."""
+    if not members or any(m.article == profile.article for m in members):
+        return None  # one article reports a statement once; its repeats are another matter (duplicates)
+    verdicts = [matching.compare_quotes(profile, m, speaker_name=speaker_name) for m in members]
+    # Every report must allow it (same speaker, a compatible date), not just the most alike one.
+    if any(v.agreement is None for v in verdicts):
+        return None
+    return max(verdicts, key=lambda v: v.score)
+
+
+def _statement_members(statements: Iterable[Statement]) -> dict[int, dict[int, matching.QuoteProfile]]:
+    """statement id -> {quote id: profile} of its quotes that count (rejected or speakerless ones do not)."""
+    links = list(
+        StatementQuote.objects.filter(statement__in=list(statements)).select_related("quote__article").order_by("pk")
+    )
+    profiles = _quote_profiles(link.quote for link in links if _placeable(link.quote))
+    members: dict[int, dict[int, matching.QuoteProfile]] = defaultdict(dict)
+    for link in links:
+        if link.quote_id in profiles:
+            members[link.statement_id][link.quote_id] = profiles[link.quote_id]
+    return members
+
+
+def _detach_quotes_that_no_longer_fit(quotes: list[Quote]) -> None:
+    """Machine links of quotes now rejected, speakerless or unlike their statement go; the others are rescored."""
+    links = [q.statement_link for q in quotes if getattr(q, "statement_link", None) is not None]
+    links = [link for link in links if link.origin == StatementQuote.Origin.AUTO]
+    if not links:
+        return
+    members = _statement_members({link.statement for link in links})
+    own = _quote_profiles(q for q in quotes if _placeable(q))
+    names = _person_names(p.speaker for p in own.values())
+    for link in links:
+        profile = own.get(link.quote_id)
+        others = [p for pk, p in members.get(link.statement_id, {}).items() if pk != link.quote_id]
+        if profile is None:
+            link.delete()
+            continue
+        if not others:
+            continue
+        verdict = _statement_verdict(profile, others, names.get(profile.speaker, ""))
+        if verdict is None or verdict.score < matching.STATEMENT_THRESHOLD:
+            link.delete()
+        elif link.reasons != [FIRST_REPORT] and (link.score, link.reasons) != (verdict.score, list(verdict.reasons)):
+            link.score, link.reasons = verdict.score, list(verdict.reasons)
+            link.save(update_fields=["score", "reasons"])
+
+
+@transaction.atomic
+def statements_attach(*, article: Article) -> list[Statement]:
+    """Place the article's quotes on the statements they report, creating statements for new words.
+
+    Idempotent: run again, it changes nothing. A quote the machine left on a statement of its own is looked
+    at again (a report imported later, or a speaker merged since, may be the same statement); a quote an
+    editor placed never moves.
+    """
+    quotes = list(article.quotes.select_related("article", "statement_link__statement").order_by("start", "pk"))
+    _detach_quotes_that_no_longer_fit(quotes)
+    links = {
+        link.quote_id: link
+        for link in StatementQuote.objects.filter(quote__article=article).annotate(
+            size=Count("statement__statement_quotes")
+        )
+    }
+    todo = [
+        q
+        for q in quotes
+        if _placeable(q)
+        and (q.pk not in links or (links[q.pk].origin == StatementQuote.Origin.AUTO and links[q.pk].size == 1))
+    ]
+    touched: set[int] = {link.statement_id for link in links.values()}
+    created: list[Statement] = []
+    if todo:
+        profiles = _quote_profiles(todo)
+        speakers = {p.speaker for p in profiles.values()}
+        own_statements = {links[q.pk].statement_id for q in todo if q.pk in links}
+        candidates = list(
+            Statement.objects.filter(Q(speaker__in=speakers) | Q(speaker__merged_into__in=speakers))
+            .filter(_reported_near(profiles.values()))
+            .exclude(pk__in=own_statements)
+            .order_by("pk")
+        )
+        members = _statement_members(candidates)
+        names = _person_names(speakers)
+        proposals = []
+        for quote in todo:
+            profile = profiles[quote.pk]
+            for statement in candidates:
+                verdict = _statement_verdict(
+                    profile, list(members.get(statement.pk, {}).values()), names.get(profile.speaker, "")
+                )
+                if verdict is not None and verdict.score >= matching.STATEMENT_THRESHOLD:
+                    proposals.append((verdict.score, quote.pk, statement.pk, verdict))
+        # Best pairs first; a statement takes at most one quote of this article.
+        by_id = {s.pk: s for s in candidates}
+        taken: set[int] = set()
+        filled: set[int] = set()
+        for score, quote_id, statement_id, verdict in sorted(proposals, key=lambda p: (-p[0], p[1], p[2])):
+            if quote_id in taken or statement_id in filled:
+                continue
+            StatementQuote.objects.update_or_create(
+                quote_id=quote_id,
+                defaults={"statement": by_id[statement_id], "score": score, "reasons": list(verdict.reasons)},
+            )
+            taken.add(quote_id)
+            filled.add(statement_id)
+            touched.add(statement_id)
+        for quote in todo:
+            if quote.pk in taken or quote.pk in links:
+                continue
+            statement = Statement.objects.create(speaker_id=profiles[quote.pk].speaker)
+            StatementQuote.objects.create(statement=statement, quote=quote, score=1.0, reasons=[FIRST_REPORT])
+            created.append(statement)
+            touched.add(statement.pk)
+    statements_prune()
+    for statement in Statement.objects.filter(pk__in=touched).order_by("pk"):
+        statement_refresh(statement=statement)
+    return created
+
+
+@transaction.atomic
+def statement_refresh(*, statement: Statement) -> Statement:
+    """Recompute a statement's speaker, wording (the fullest report) and first date from its quotes."""
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    quotes = [
+        link.quote
+        for link in statement.statement_quotes.select_related("quote__article", "quote__speaker").order_by("pk")
+        if link.quote.status != Quote.Status.REJECTED
+    ]
+    if not quotes:
+        return statement
+    speakers = {q.speaker.merged_into_id or q.speaker_id for q in quotes if q.speaker_id}
+    dates = [q.article.published_on for q in quotes if q.article.published_on]
+    values: dict[str, Any] = {
+        # An editor may join quotes of two speakers by mistake: the statement then names neither.
+        "speaker_id": speakers.pop() if len(speakers) == 1 else None,
+        "text": max(quotes, key=lambda q: (len(matching.normalize_quote(q.text)), -q.pk)).text,
+        "first_reported_on": min(dates, default=None),
+    }
+    changed = [name for name, value in values.items() if getattr(statement, name) != value]
+    for name in changed:
+        setattr(statement, name, values[name])
+    if changed:
+        statement.save(update_fields=[*[n.removesuffix("_id") for n in changed], "updated_at"])
+    return statement
+
+
+def statements_prune() -> int:
+    """Delete statements no quote reports any more."""
+    deleted, _ = Statement.objects.filter(statement_quotes__isnull=True).delete()
+    return deleted
+
+
+@transaction.atomic
+def statements_rebuild(*, articles: Iterable[Article] | None = None) -> int:
+    """Place every article's quotes, in publication order; returns the statements created."""
+    queryset = Article.objects.all() if articles is None else Article.objects.filter(pk__in=[a.pk for a in articles])
+    return sum(len(statements_attach(article=a)) for a in queryset.order_by("published_on", "pk"))
+
+
+@transaction.atomic
+def statement_merge(*, statements: Iterable[Statement], survivor: Statement | None = None) -> Statement:
+    """An editor links statements into one (the oldest, unless ``survivor`` is given); the machine never undoes it."""
+    statements = sorted({s.pk: s for s in statements}.values(), key=lambda s: s.pk)
+    if survivor is None:
+        if not statements:
+            raise ValueError("Nothing to link.")
+        survivor = statements[0]
+    survivor = Statement.objects.select_for_update().get(pk=survivor.pk)
+    others = [s.pk for s in statements if s.pk != survivor.pk]
+    StatementQuote.objects.filter(statement_id__in=others).update(statement=survivor)
+    survivor.statement_quotes.update(origin=StatementQuote.Origin.EDITOR, reasons=["linked by an editor"])
+    Statement.objects.filter(pk__in=others).delete()
+    survivor.locked_fields = sorted({*survivor.locked_fields, "merged"})
+    survivor.save(update_fields=["locked_fields", "updated_at"])
+    return statement_refresh(statement=survivor)
+
+
+@transaction.atomic
+def statement_quote_link(*, statement: Statement, quote: Quote) -> StatementQuote:
+    """An editor puts a quote on a statement, moving it from wherever it was; the machine never moves it back."""
+    left = StatementQuote.objects.filter(quote=quote).values_list("statement_id", flat=True).first()
+    link, _ = StatementQuote.objects.update_or_create(
+        quote=quote,
+        defaults={
+            "statement": statement,
+            "origin": StatementQuote.Origin.EDITOR,
+            "score": 1.0,
+            "reasons": ["linked by an editor"],
+        },
+    )
+    statements_prune()
+    for affected in Statement.objects.filter(pk__in={statement.pk, left} - {None}):
+        statement_refresh(statement=affected)
+    return link
+
+
+@transaction.atomic
+def statement_quotes_unlink(*, quotes: Iterable[Quote]) -> Statement:
+    """An editor takes quotes off their statement into a new statement of their own; never joined back.
+
+    The quotes left behind are pinned too: otherwise the machine, seeing them alone, would put them
+    with the quotes just taken off.
+    """
+    ids = {q.pk for q in quotes}
+    links = StatementQuote.objects.filter(quote_id__in=ids)
+    if not ids or links.count() != len(ids):
+        raise ValueError("Unlink only quotes that are on a statement.")
+    left = set(links.values_list("statement_id", flat=True))
+    new = Statement.objects.create(locked_fields=["split"])
+    links.update(statement=new, origin=StatementQuote.Origin.EDITOR, score=1.0, reasons=["unlinked by an editor"])
+    StatementQuote.objects.filter(statement_id__in=left).update(origin=StatementQuote.Origin.EDITOR)
+    statements_prune()
+    for statement in Statement.objects.filter(pk__in=left).order_by("pk"):
+        statement.locked_fields = sorted({*statement.locked_fields, "split"})
+        statement.save(update_fields=["locked_fields", "updated_at"])
+        statement_refresh(statement=statement)
+    return statement_refresh(statement=new)
+
+
+@transaction.atomic
+def statements_replace(*, articles: Iterable[Article]) -> int:
+    """Place the articles' quotes on statements afresh, in publication order; returns the statements created.
+
+    The statements' counterpart of ``events_replace``: only the machine's links go, editors' links stay.
+    """
+    articles = list(articles)
+    placed = StatementQuote.objects.filter(
+        quote__article__in=[a.pk for a in articles], origin=StatementQuote.Origin.AUTO
+    )
+    left = set(placed.values_list("statement_id", flat=True))
+    placed.delete()
+    statements_prune()
+    created = statements_rebuild(articles=articles)
+    for statement in Statement.objects.filter(pk__in=left).order_by("pk"):
+        statement_refresh(statement=statement)
     return created

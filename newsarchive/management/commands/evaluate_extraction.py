@@ -1,4 +1,4 @@
-"""python manage.py evaluate_extraction GOLD_DIR: the extractor's figures against hand-made gold."""
+"""python manage.py evaluate_extraction GOLD_DIR: the extractor's and the merging's figures against hand-made gold."""
 
 from __future__ import annotations
 
@@ -37,7 +37,11 @@ class Command(BaseCommand):
         paths = [str(Path(opts["articles"]) / g["file"]) for g in gold]
         extra = ["--manifest", opts["manifest"]] if opts["manifest"] else []
         call_command("import_articles", *paths, *extra, stdout=open(os.devnull, "w"))  # noqa: SIM115
-        report = evaluation.evaluate(gold)
+        report = evaluation.evaluate(
+            gold,
+            happenings=evaluation.load_timeline_gold(gold_dir),
+            statements=evaluation.load_statement_gold(gold_dir),
+        )
         for line in report.lines():
             self.stdout.write(line)
         if opts["verbose_misses"]:

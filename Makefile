@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST_PORT ?= 127.0.0.1:8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/newsarchive
-REDIS_URL ?= redis://127.0.0.1:6379/0
+# The suite clears its queues: it gets a Redis database of its own.
+REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: run test lint worker bench bench-quick clean
 

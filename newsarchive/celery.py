@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings")
 
 app = Celery("newsarchive")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["newsarchive"])
+app.autodiscover_tasks()

@@ -44,3 +44,31 @@ def seeded(db):
     from articles.models import Article
 
     return {a.original_filename[:3]: a for a in Article.objects.all()}
+
+
+# --- Redis (Celery's broker in the worker tests) --------------------------------
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_unreachable() -> str:
+    """Why Redis at REDIS_URL does not answer, or "" when it does."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2).ping()
+    except (redis.RedisError, OSError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
+def pytest_configure(config):
+    """With CI=true, Redis must answer: the worker tests fail the run rather than skip."""
+    if IN_CI and (problem := _redis_unreachable()):
+        raise pytest.UsageError(f"CI=true but Redis at {REDIS_URL} is not reachable ({problem})")
+
+
+def pytest_runtest_setup(item):
+    """Outside CI, tests marked redis are skipped when Redis does not answer, with the reason listed."""
+    if "redis" in item.keywords and not IN_CI and (problem := _redis_unreachable()):
+        pytest.skip(f"needs Redis at {REDIS_URL} ({problem})")

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError as ModelValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -104,7 +104,11 @@ class TimelineFeedView(NulFreeQueryMixin, APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[EventFilter],
+        # The feed takes the events list's filters; described one by one, as a plain view has no filterset.
+        parameters=[
+            OpenApiParameter(name, str, description=str(f.label or name))
+            for name, f in EventFilter.base_filters.items()
+        ],
         responses={200: OpenApiResponse(description="A TimelineJS3 timeline: title, events (slides), scale.")},
     )
     def get(self, request) -> Response:

@@ -7,7 +7,6 @@ and recall over pairs of reports in different articles.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import json
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from articles.extraction.types import date_text
 from articles.models import Article, DatedMention, Quote
 from articles.services import normalize_name
 from timeline.models import EventMention, StatementQuote, reporting_sentence
@@ -102,16 +102,6 @@ def load_statement_gold(gold_dir: Path) -> list[dict]:
 
 def _norm(text: str) -> str:
     return " ".join(text.replace("\u00a0", " ").split())
-
-
-def _date_at(value: dt.date | None, precision: str | None) -> str | None:
-    if value is None:
-        return None
-    if precision == "year":
-        return f"{value.year:04d}"
-    if precision == "month":
-        return f"{value.year:04d}-{value.month:02d}"
-    return value.isoformat()
 
 
 def _names(person) -> set[str]:
@@ -220,7 +210,7 @@ def _events(report: Report, g: dict, article: Article) -> None:
         hit = None
         for d in candidates:
             if datable:
-                if _date_at(d.date, d.precision) == ge["date"] and (d.precision or None) == ge.get("precision"):
+                if date_text(d.date, d.precision) == ge["date"] and (d.precision or None) == ge.get("precision"):
                     hit = d
                     break
             elif d.date is None:
@@ -228,7 +218,7 @@ def _events(report: Report, g: dict, article: Article) -> None:
                 break
         report.event_recall.add(hit is not None)
         if hit is None:
-            got = [(c.expression, _date_at(c.date, c.precision), c.precision) for c in candidates]
+            got = [(c.expression, date_text(c.date, c.precision), c.precision) for c in candidates]
             report.misses.append(f"{g['file']}: event {ge['expression']!r} -> {ge.get('date')}; found {got}")
         else:
             used.add(hit.pk)

@@ -222,3 +222,14 @@ class Extraction:
     quotes: tuple[Quote, ...] = ()
     mentions: tuple[EntityMention, ...] = ()
     dated_mentions: tuple[DatedMention, ...] = ()
+
+
+def date_text(value: dt.date | None, precision: str | None = "day") -> str | None:
+    """A date written at its precision: "2018", "2018-03" or "2018-03-05" (None stays None)."""
+    if value is None:
+        return None
+    if precision == Precision.YEAR:
+        return f"{value.year:04d}"
+    if precision == Precision.MONTH:
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()

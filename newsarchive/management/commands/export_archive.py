@@ -14,18 +14,9 @@ from collections.abc import Iterator
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Prefetch
 
+from articles.extraction.types import date_text
 from articles.models import Article, DatedMention, Mention, Person, Quote, Source, Story
 from timeline.models import Event, EventMention, Statement
-
-
-def _date(value, precision: str = "day") -> str | None:
-    if value is None:
-        return None
-    if precision == "year":
-        return f"{value.year:04d}"
-    if precision == "month":
-        return f"{value.year:04d}-{value.month:02d}"
-    return value.isoformat()
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -87,15 +78,15 @@ def _event(e: Event) -> dict:
     return {
         "type": "event",
         "id": e.id,
-        "date": _date(e.date, e.precision),
-        "end_date": _date(e.end_date),
+        "date": date_text(e.date, e.precision),
+        "end_date": date_text(e.end_date),
         "precision": e.precision or None,
         "title": e.title,
         "summary": e.summary,
         "participants": [p.name for p in participants],
         "status": e.status,
         "participant_ids": [p.id for p in participants],
-        "exact_date": _date(e.date),
+        "exact_date": date_text(e.date),
         "date_note": e.date_note,
         "place": e.place,
         "locked_fields": list(e.locked_fields),
@@ -141,14 +132,14 @@ def _dated_mention(d: DatedMention) -> dict:
     link = _event_link(d)
     return {
         "event_id": link["event_id"] if link else None,
-        "date": _date(d.date, d.precision),
-        "end_date": _date(d.end_date),
+        "date": date_text(d.date, d.precision),
+        "end_date": date_text(d.end_date),
         "precision": d.precision or None,
         "expression": d.expression,
         "sentence": d.sentence,
         "start": d.start,
         "end": d.end,
-        "exact_date": _date(d.date),
+        "exact_date": date_text(d.date),
         "sentence_start": d.sentence_start,
         "sentence_end": d.sentence_end,
         "confidence": round(d.confidence, 4),
@@ -238,7 +229,7 @@ def _statement(s: Statement) -> dict:
         "id": s.id,
         "speaker_id": s.speaker_id,
         "text": s.text,
-        "first_reported_on": _date(s.first_reported_on),
+        "first_reported_on": date_text(s.first_reported_on),
         "quotes": [
             {
                 "quote_id": link.quote_id,

@@ -14,18 +14,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Prefetch
 
+from articles.extraction.types import date_text
 from articles.models import Article, DatedMention, Mention, Person, Quote, RemovedSpan
 from timeline.models import EventMention, StatementQuote, reporting_sentence
-
-
-def _date_at(value, precision: str) -> str | None:
-    if value is None:
-        return None
-    if precision == "year":
-        return f"{value.year:04d}"
-    if precision == "month":
-        return f"{value.year:04d}-{value.month:02d}"
-    return value.isoformat()
 
 
 def _active(person: Person | None) -> Person | None:
@@ -97,7 +88,7 @@ def gold_for_article(article: Article) -> dict:
         "events": [
             {
                 "expression": d.expression,
-                "date": _date_at(d.date, d.precision),
+                "date": date_text(d.date, d.precision),
                 "end_date": d.end_date.isoformat() if d.end_date else None,
                 "precision": d.precision or None,
                 "sentence": " ".join(d.sentence.split()),

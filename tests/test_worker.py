@@ -31,7 +31,12 @@ from articles.extraction import EXTRACTOR_VERSION
 from articles.models import Article, DatedMention, Job, JobItem, Mention, Person, Quote
 from timeline.models import Event, Statement
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush after each test must not take the migrations' reference data from later tests.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import django_filters
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -97,6 +99,16 @@ class EventViewSet(
         return Response(self.get_serializer(self.get_queryset().get(pk=event.pk)).data)
 
 
+def _feed_parameter(name: str, f) -> OpenApiParameter:
+    """The schema of one of the events list's filters, for the feed that takes them too."""
+    help_text = str(f.extra.get("help_text") or f.label or name)
+    if isinstance(f, django_filters.DateFilter):
+        return OpenApiParameter(name, OpenApiTypes.DATE, description=help_text)
+    if isinstance(f, django_filters.ChoiceFilter):
+        return OpenApiParameter(name, str, description=help_text, enum=[value for value, _ in f.extra["choices"]])
+    return OpenApiParameter(name, str, description=help_text)
+
+
 @method_decorator(cache_control(max_age=300, public=True), name="get")
 class TimelineFeedView(NulFreeQueryMixin, APIView):
     """The events in TimelineJS3's JSON format (https://timeline.knightlab.com/docs/json-format.html)."""
@@ -105,10 +117,7 @@ class TimelineFeedView(NulFreeQueryMixin, APIView):
 
     @extend_schema(
         # The feed takes the events list's filters; described one by one, as a plain view has no filterset.
-        parameters=[
-            OpenApiParameter(name, str, description=str(f.label or name))
-            for name, f in EventFilter.base_filters.items()
-        ],
+        parameters=[_feed_parameter(name, f) for name, f in EventFilter.base_filters.items()],
         responses={200: OpenApiResponse(description="A TimelineJS3 timeline: title, events (slides), scale.")},
     )
     def get(self, request) -> Response:

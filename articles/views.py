@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from articles import presentation
 from articles.models import Article, DatedMention, Person, Quote, Source, Story
+from articles.services import normalize_name
 
 PAGE_SIZE = 20
 
@@ -58,7 +59,8 @@ class ArticleFilterForm(forms.Form):
     q = forms.CharField(label="Words", required=False, max_length=200)
     source = forms.ChoiceField(label="Outlet", required=False)
     story = forms.ChoiceField(label="Story", required=False)
-    person = forms.ChoiceField(label="Person", required=False)
+    # A text box, not a list: an archive names tens of thousands of people. A name, an alias or a slug.
+    person = forms.CharField(label="Person", required=False, max_length=200)
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"]
     )
@@ -70,18 +72,10 @@ class ArticleFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         published = Article.objects.published()
         self.fields["source"].choices = [("", "All outlets")] + [
-            (s.slug, s.name) for s in Source.objects.filter(articles__in=published).distinct()
+            (s.slug, s.name) for s in Source.objects.filter(Exists(published.filter(source=OuterRef("pk"))))
         ]
         self.fields["story"].choices = [("", "All stories")] + [
-            (s.slug, s.title) for s in Story.objects.filter(articles__in=published).distinct()
-        ]
-        people = Person.objects.active().filter(
-            Q(quotes__in=presentation.visible_quotes())
-            | Q(mentions__article__in=published)
-            | Q(authored_articles__in=published)
-        )
-        self.fields["person"].choices = [("", "Anyone")] + [
-            (p.slug, p.name) for p in people.distinct().order_by("name")
+            (s.slug, s.title) for s in Story.objects.filter(Exists(published.filter(stories=OuterRef("pk"))))
         ]
 
     def filter(self, queryset: QuerySet[Article]) -> QuerySet[Article]:
@@ -92,7 +86,7 @@ class ArticleFilterForm(forms.Form):
         if data.get("story"):
             queryset = queryset.filter(stories__slug=data["story"])
         if data.get("person"):
-            person = Person.objects.filter(slug=data["person"]).first()
+            person = person_named(data["person"])
             if person is not None:
                 queryset = queryset.filter(pk__in=presentation.person_articles(person).values("pk"))
         if data.get("date_from"):
@@ -102,6 +96,19 @@ class ArticleFilterForm(forms.Form):
         if data.get("q"):
             queryset = queryset.search(data["q"])
         return queryset
+
+
+def person_named(text: str) -> Person | None:
+    """The person a reader means by ``text``: a slug, a name or an alias (a merged person gives the survivor)."""
+    text = text.strip()
+    person = (
+        Person.objects.filter(slug=text).first()
+        or Person.objects.filter(name__iexact=text).order_by("merged_into", "id").first()
+        or Person.objects.filter(aliases__normalized=normalize_name(text)).order_by("merged_into", "id").first()
+    )
+    while person is not None and person.merged_into_id is not None:
+        person = person.merged_into
+    return person
 
 
 def article_cards(queryset: QuerySet[Article]) -> QuerySet[Article]:

@@ -51,6 +51,8 @@ def run(size: dict, *, pg: str) -> dict:
             ],
             check=True,
         )
+    # Production settings (DEBUG off) serve hashed static names from collectstatic's manifest.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
     out = subprocess.run(
         [sys.executable, "-m", "bench.measure", str(size["requests"])],
         cwd=ROOT,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -18,17 +19,35 @@ from timeline.models import Event
 SEARCH_LIMIT = 20
 
 
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    """Latest articles, most-quoted people, newest timeline events, stories and the archive's counts."""
+HOME_STATS_SECONDS = 300
+
+
+def _home_stats() -> tuple[list[Person], dict[str, int]]:
+    """The most-quoted people and the archive's counts, as the home page shows them."""
     published = Article.objects.published()
     quotes = presentation.visible_quotes()
-    people = (
+    people = list(
         Person.objects.active()
         .annotate(quote_count=Count("quotes", filter=Q(quotes__in=quotes), distinct=True))
         .filter(quote_count__gt=0)
         .order_by("-quote_count", "name")[:8]
     )
+    counts = {
+        "articles": published.count(),
+        "sources": Source.objects.filter(Exists(published.filter(source=OuterRef("pk")))).count(),
+        "people": Person.objects.active().filter(Exists(quotes.filter(speaker=OuterRef("pk")))).count(),
+        "quotes": quotes.count(),
+        "events": Event.objects.public().count(),
+    }
+    return people, counts
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """Latest articles, most-quoted people, newest timeline events, stories and the archive's counts."""
+    published = Article.objects.published()
+    # Archive-wide aggregates cost a scan of every quote: computed at most every HOME_STATS_SECONDS.
+    people, counts = cache.get_or_set("home:stats", _home_stats, HOME_STATS_SECONDS)
     events = list(Event.objects.public().dated().order_by("-date", "-id")[:6])
     for event in events:
         event.url = event_url(event.pk)
@@ -40,13 +59,6 @@ def home(request: HttpRequest) -> HttpResponse:
         .filter(article_count__gt=0)
         .order_by("-updated_at")[:6]
     )
-    counts = {
-        "articles": published.count(),
-        "sources": Source.objects.filter(articles__in=published).distinct().count(),
-        "people": Person.objects.active().filter(quotes__in=quotes).distinct().count(),
-        "quotes": quotes.count(),
-        "events": Event.objects.public().count(),
-    }
     context = {
         "latest": article_cards(published)[:8],
         "people": people,

@@ -236,6 +236,9 @@ def test_article_list_shows_only_published_newest_first_undated_last(client, arc
         ("story=nato-in-iraq", {"nato-stays-in-iraq", "nato-steps-up-support"}),
         ("person=haider-al-abadi", {"nato-stays-in-iraq", "excerpt-story", "hostile-markup", "metadata-story"}),
         ("person=mohammad-ghazal", {"nato-stays-in-iraq"}),
+        # The box takes a name or an alias too, as a reader types it.
+        ("person=Haider+al-Abadi", {"nato-stays-in-iraq", "excerpt-story", "hostile-markup", "metadata-story"}),
+        ("person=stoltenberg", {"nato-stays-in-iraq", "nato-steps-up-support"}),
         ("date_from=2019-01-01&date_to=2019-12-31", {"inferred-report", "hostile-markup"}),
         ("date_from=2020-01-01", {"nato-steps-up-support", "excerpt-story", "metadata-story"}),
         ("q=mission", {"nato-steps-up-support"}),

@@ -39,6 +39,7 @@ test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 		db="$(PG_URL)"; else db="sqlite:///test.sqlite3"; \
 		echo "PostgreSQL is not reachable: running on SQLite (tests that need PostgreSQL are skipped, listed below)"; fi; \

@@ -359,15 +359,20 @@ def _sync_extracted_items(article: Article, extraction: ex.Extraction, threshold
             people[key] = person_resolve(name=name, kind=kind, threshold=threshold, roles=roles)
         return people[key]
 
+    # Each person once per article, with every role and every form of the name the article uses. The forms
+    # are aliases ("Stoltenberg", "NATO Secretary General Jens Stoltenberg"); a role alone ("the prime
+    # minister") is not: it names whoever holds it at the time.
+    roles: dict[tuple[str, str], set[str]] = {}
+    forms: dict[tuple[str, str], set[str]] = {}
     for m in extraction.mentions:
-        person = person_for(m.name, m.kind.value, m.roles)
-        # The forms a text uses for a name are aliases ("Stoltenberg", "NATO
-        # Secretary General Jens Stoltenberg"); a role alone ("the prime
-        # minister") is not: it names whoever holds it at the time.
-        person_alias_add(person=person, name=m.text)
-        for role in m.roles:
-            if role[:1].isupper():
-                person_alias_add(person=person, name=f"{role} {m.name}")
+        key = (m.name, m.kind.value)
+        roles.setdefault(key, set()).update(r for r in m.roles if r)
+        forms.setdefault(key, set()).add(m.text)
+        forms[key].update(f"{role} {m.name}" for role in m.roles if role[:1].isupper())
+    for (name, kind), person_roles in roles.items():
+        person = person_for(name, kind, sorted(person_roles))
+        for form in sorted(forms[(name, kind)]):
+            person_alias_add(person=person, name=form)
 
     # Mentions carry no editor state: replace them.
     article.mentions.all().delete()

@@ -432,3 +432,18 @@ def test_an_office_that_speaks_is_an_organisation_linked_to_its_person(seeded):
     assert office.office_of is not None
     assert office.office_of.name == "Haider al-Abadi"
     assert office.quotes.filter(article=seeded["000"]).exists()
+
+
+def test_people_keep_every_role_and_name_form_the_articles_use(seeded):
+    """Roles come from titles before a name, wherever in the article; the forms used become aliases."""
+    from articles.models import Person
+
+    jens = Person.objects.get(name="Jens Stoltenberg")
+    assert "NATO Secretary General" in jens.roles
+    aliases = set(jens.aliases.values_list("normalized", flat=True))
+    assert {"stoltenberg", "nato secretary general jens stoltenberg"} <= aliases
+    abadi = Person.objects.get(name="Haider al-Abadi")
+    assert "Prime Minister" in abadi.roles
+    assert "abadi" in set(abadi.aliases.values_list("normalized", flat=True))
+    # A role alone is never an alias: prime ministers change.
+    assert not Person.objects.filter(aliases__normalized="the prime minister").exists()

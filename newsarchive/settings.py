@@ -202,6 +202,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # (kombu's default sweep is every 100 s).
     "unacked_restore_interval": max(1, min(10, visibility_timeout // 3)),
     "unacked_restore_throttle": 1,
+    # The sweep holds a lock in Redis for milliseconds; a worker killed while holding it must not stop every
+    # other worker's sweep for kombu's default five minutes.
+    "unacked_mutex_expire": max(5, min(60, visibility_timeout // 2)),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {"newsarchive.reextract_*": {"queue": "reextract"}}

@@ -221,7 +221,9 @@ def _representative(placed: list[_Placed]) -> _Placed:
             matching.PRECISION_RANK.get(p.mention.precision, 3),
             -p.mention.confidence,
             p.mention.article.published_on or dt.date.max,
-            p.mention.pk,
+            # Natural keys, not row ids: re-extraction on several workers creates rows in no set order.
+            p.mention.article_id,
+            p.mention.raw_start,
         ),
     )
 
@@ -288,7 +290,14 @@ def _date_values(placed: list[_Placed]) -> dict[str, Any]:
         label = matching.format_date(combined.start, combined.precision, _end_for(combined))
         sources = "; ".join(
             f"{_article_label(p.mention.article)}: “{p.mention.expression}”"
-            for p in sorted(dated, key=lambda p: (matching.PRECISION_RANK.get(p.mention.precision, 3), p.mention.pk))
+            for p in sorted(
+                dated,
+                key=lambda p: (
+                    matching.PRECISION_RANK.get(p.mention.precision, 3),
+                    p.mention.article_id,
+                    p.mention.raw_start,
+                ),
+            )
         )
         note = f"{label} is the most precise date all {len(dated)} reports allow ({sources})."[:500]
     return {
@@ -646,7 +655,7 @@ def statement_refresh(*, statement: Statement) -> Statement:
     values: dict[str, Any] = {
         # An editor may join quotes of two speakers by mistake: the statement then names neither.
         "speaker_id": speakers.pop() if len(speakers) == 1 else None,
-        "text": max(quotes, key=lambda q: (len(matching.normalize_quote(q.text)), -q.pk)).text,
+        "text": max(quotes, key=lambda q: (len(matching.normalize_quote(q.text)), -q.article_id, -q.raw_start)).text,
         "first_reported_on": min(dates, default=None),
     }
     changed = [name for name, value in values.items() if getattr(statement, name) != value]

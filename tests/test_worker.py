@@ -279,8 +279,11 @@ def test_a_job_survives_a_worker_killed_mid_batch(workers, tmp_path):
 
     first = workers.start("doomed", concurrency=1)
     job = Job.objects.get(pk=job_id_from(workers.run_command("reextract", "--stale")))
+    # Kill in the middle of a chunk (two articles each): its message is taken but not acknowledged, so
+    # Redis hands it to the next worker after the visibility timeout. (A kill in the instant between
+    # popping a message and recording it as taken loses it: a limit of kombu's Redis transport, see README.)
     deadline = time.monotonic() + 90
-    while Job.objects.get(pk=job.pk).done < 2:
+    while Job.objects.get(pk=job.pk).done < 1:
         assert time.monotonic() < deadline, workers.logs()
         time.sleep(0.05)
     workers.kill(first)

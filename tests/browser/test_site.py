@@ -5,19 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.urls import NoReverseMatch, reverse
 
 # Transactional tests empty the database after each test; serialized_rollback restores the reference data the
 # migrations wrote (the outlet Rudaw and its detection patterns), so every test imports the seeds as `make run` does.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def timeline_exists() -> bool:
-    try:
-        reverse("timeline:index")
-    except NoReverseMatch:
-        return False
-    return True
 
 
 @pytest.fixture
@@ -57,8 +48,6 @@ def test_home_to_article_to_speaker_to_timeline_and_back(page, site, assert_acce
     page.go_back()
     page.wait_for_url(re.compile(r"/people/mustafa-al-kadhimi/$"))
 
-    if not timeline_exists():
-        pytest.skip("the timeline page is not built yet (no URL named timeline:index)")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Timeline").click()
     page.wait_for_url(re.compile(r"/timeline/"))
     assert page.locator("h1").count() == 1
@@ -73,9 +62,8 @@ def test_article_events_link_into_the_timeline(page, site):
     assert links.count() >= 1
     href = links.first.get_attribute("href")
     assert href.startswith("/timeline/")
-    if timeline_exists():
-        response = page.goto(site + href)
-        assert response.status == 200
+    response = page.goto(site + href)
+    assert response.status == 200
 
 
 def test_search_from_the_home_page(page, site, assert_accessible):
@@ -136,7 +124,7 @@ PHONE_PAGES = [
 
 def test_narrow_layout_at_375px(phone, site, assert_accessible):
     """At phone width nothing scrolls sideways, the navigation stays reachable, and axe finds nothing serious."""
-    paths = [*PHONE_PAGES, *(["/timeline/"] if timeline_exists() else [])]
+    paths = [*PHONE_PAGES, "/timeline/"]
     for path in paths:
         phone.goto(site + path)
         width = phone.evaluate("document.documentElement.scrollWidth")

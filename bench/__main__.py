@@ -69,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     out = RESULTS / "latest.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out.relative_to(ROOT)} in {results['seconds']} s")
+    if not args.quick and not args.only:
+        from bench import report
+
+        report.write_readme(results)  # the README shows the latest full run
+        print("updated the performance section of README.md")
     return 0
 
 

@@ -7,14 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.importing import env_for, migrated_template, psql
+from bench.build import build_marker
+from bench.importing import env_for, migrated_template, migrations_marker, psql
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _marker(count: int) -> str:
-    migrations = sorted(p.name for p in ROOT.glob("*/migrations/0*.py"))
-    return f"{count}:{len(migrations)}:{migrations[-1] if migrations else ''}"
+    return f"{count}:{migrations_marker()}:{build_marker()}"
 
 
 def _existing_marker(pg: str, name: str) -> str | None:

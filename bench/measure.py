@@ -12,12 +12,16 @@ import os
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import django
 
 # A slow endpoint gets fewer requests: at least MIN_REQUESTS, then only while within its time budget.
 MIN_REQUESTS = 5
 BUDGET_SECONDS = 15.0
+# The slowest endpoint is profiled over this many requests; its report goes beside the results.
+PROFILED_REQUESTS = 10
+PROFILE_DIR = Path(__file__).resolve().parent / "results"
 
 
 def _timed(client, url: str, n: int) -> dict:
@@ -48,6 +52,19 @@ def _queries(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
+def _profile(client, url: str, name: str) -> str:
+    """Profiles a few requests of ``url`` with pyinstrument; writes the text report, returns its path."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    with profiler:
+        for _ in range(PROFILED_REQUESTS):
+            client.get(url)
+    out = PROFILE_DIR / f"profile_{name}.txt"
+    out.write_text(f"{name}: {url} ({PROFILED_REQUESTS} requests)\n" + profiler.output_text(unicode=False, color=False))
+    return str(out.relative_to(PROFILE_DIR.parent.parent))
+
+
 def _page(url: str, size: int) -> str:
     return f"{url}{'&' if '?' in url else '?'}page_size={size}"
 
@@ -62,7 +79,8 @@ def main(requests: int) -> None:
 
     article = Article.objects.filter(status="published").order_by("id").first()
     speaker = Quote.objects.filter(speaker__isnull=False).order_by("id").first().speaker
-    source = S.objects.order_by("id").first()
+    # The outlet of a published article: a filter that matches nothing would measure nothing.
+    source = S.objects.get(pk=article.source_id)
     word = article.title.split()[0].lower()
     endpoints = {
         "article_list": ("/api/v1/articles/", "/floor/articles/"),
@@ -100,6 +118,10 @@ def main(requests: int) -> None:
             entry["queries_page_100"] = _queries(client, _page(url, 100))
         results[name] = entry
         print(name, json.dumps(entry), file=sys.stderr, flush=True)
+    measured = {name: entry for name, entry in results.items() if "p50_ms" in entry}
+    if measured:
+        slowest = max(measured, key=lambda name: measured[name]["p50_ms"])
+        results["slowest"] = {"name": slowest, "profile": _profile(client, endpoints[slowest][0], slowest)}
     detail = results.get("article_detail", {}).get("p95_ms")
     search = results.get("article_search", {}).get("p95_ms")
     if detail and search:

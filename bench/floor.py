@@ -1,28 +1,92 @@
 """The floor for API and page latency: bare Django views, same filters, same rows, from .values().
 
 Never tuned to make a goal easier: each view applies the filter its endpoint
-applies and returns the rows a page of that endpoint returns.
+applies and returns the rows a page of that endpoint returns, related rows
+included (an article's authors and stories, an event's reports), each kind
+read with one .values() query as a prefetch would.
 """
 
 from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.http import JsonResponse
 from django.urls import path
 
-from articles.models import Article, Person, Quote
-from timeline.models import Event
+from articles.models import Article, DatedMention, Mention, Person, Quote
+from timeline.models import Event, EventMention
 
 PAGE = 20
-ARTICLE_FIELDS = ("id", "slug", "title", "published_on", "source__slug", "source__name", "dateline")
+# Events in the TimelineJS feed.
+FEED_EVENTS = 500
+ARTICLE_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "published_on",
+    "published_precision",
+    "published_origin",
+    "source__slug",
+    "source__name",
+    "dateline",
+    "tags",
+    "language",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+)
+# Reports embedded per event in lists and the feed, as the events API embeds them.
+REPORTS_PER_EVENT = 5
+
+
+def _with_related(rows: list[dict]) -> list[dict]:
+    """Adds each article's authors and stories, one query each."""
+    ids = [row["id"] for row in rows]
+    authors: dict[int, list] = {i: [] for i in ids}
+    for author in Article.authors.through.objects.filter(article_id__in=ids).values(
+        "article_id", "person__slug", "person__name"
+    ):
+        authors[author["article_id"]].append(author)
+    stories: dict[int, list] = {i: [] for i in ids}
+    for story in Article.stories.through.objects.filter(article_id__in=ids).values(
+        "article_id", "story__slug", "story__title"
+    ):
+        stories[story["article_id"]].append(story)
+    return [{**row, "authors": authors[row["id"]], "stories": stories[row["id"]]} for row in rows]
+
+
+def _with_reports(rows: list[dict]) -> list[dict]:
+    """Adds each event's first reports (oldest article first), one query."""
+    ids = [row["id"] for row in rows]
+    reports: dict[int, list] = {i: [] for i in ids}
+    oldest_first = [F("dated_mention__article__published_on").asc(nulls_last=True), F("dated_mention__article_id")]
+    links = (
+        EventMention.objects.filter(event_id__in=ids)
+        .annotate(n=Window(RowNumber(), partition_by=F("event_id"), order_by=oldest_first))
+        .filter(n__lte=REPORTS_PER_EVENT)
+        .order_by("event_id", "n")
+        .values(
+            "event_id",
+            "dated_mention__expression",
+            "dated_mention__sentence",
+            "dated_mention__article__slug",
+            "dated_mention__article__title",
+            "dated_mention__article__published_on",
+            "dated_mention__article__source__name",
+        )
+    )
+    for link in links:
+        reports[link["event_id"]].append(link)
+    return [{**row, "reports": reports[row["id"]]} for row in rows]
 
 
 def article_list(request):
     rows = Article.objects.filter(status="published").order_by("-published_on", "-id")
     if "source" in request.GET:
         rows = rows.filter(source__slug=request.GET["source"])
-    return JsonResponse({"results": list(rows.values(*ARTICLE_FIELDS)[:PAGE])})
+    return JsonResponse({"results": _with_related(list(rows.values(*ARTICLE_FIELDS)[:PAGE]))})
 
 
 def article_search(request):
@@ -32,28 +96,55 @@ def article_search(request):
         .annotate(rank=SearchRank(F("search_vector"), query))
         .order_by("-rank", "-id")
     )
-    return JsonResponse({"results": list(rows.values(*ARTICLE_FIELDS, "rank")[:PAGE])})
+    return JsonResponse({"results": _with_related(list(rows.values(*ARTICLE_FIELDS, "rank")[:PAGE]))})
 
 
 def article_detail(request, slug):
-    row = Article.objects.filter(status="published", slug=slug).values(*ARTICLE_FIELDS, "body").first()
-    quotes = list(Quote.objects.filter(article__slug=slug).values("id", "text", "speaker__name", "start", "end"))
-    return JsonResponse({**row, "quotes": quotes})
+    rows = Article.objects.filter(status="published", slug=slug).values(*ARTICLE_FIELDS, "body", "captions", "url")
+    [row] = _with_related(list(rows))
+    quotes = Quote.objects.filter(article_id=row["id"]).order_by("start")
+    quotes = quotes.values(
+        "id", "text", "speaker__slug", "speaker__name", "speaker__kind", "start", "end", "confidence"
+    )
+    mentions = Mention.objects.filter(article_id=row["id"]).values(
+        "person__slug", "person__name", "text", "start", "end"
+    )
+    dated = DatedMention.objects.filter(article_id=row["id"]).order_by("start")
+    dated = dated.values("expression", "date", "end_date", "precision", "sentence", "start", "end", "origin", "status")
+    return JsonResponse({**row, "quotes": list(quotes), "mentions": list(mentions), "dated_mentions": list(dated)})
 
 
 def quotes_by_speaker(request):
     rows = Quote.objects.filter(speaker__slug=request.GET["speaker"], article__status="published").order_by("-id")
-    return JsonResponse({"results": list(rows.values("id", "text", "speaker__name", "article__slug")[:PAGE])})
+    rows = rows.values(
+        "id",
+        "text",
+        "speaker__slug",
+        "speaker__name",
+        "speaker_mention",
+        "article__slug",
+        "article__title",
+        "article__published_on",
+        "article__source__slug",
+        "article__source__name",
+        "start",
+        "end",
+        "confidence",
+        "status",
+    )
+    return JsonResponse({"results": list(rows[:PAGE])})
 
 
 def events(request):
     rows = Event.objects.order_by("date", "id")
-    return JsonResponse({"results": list(rows.values("id", "date", "precision", "title")[:PAGE])})
+    rows = rows.values("id", "date", "end_date", "precision", "title", "summary", "place", "status")
+    return JsonResponse({"results": _with_reports(list(rows[:PAGE]))})
 
 
 def timeline_json(request):
     rows = Event.objects.exclude(date=None).order_by("date", "id")
-    return JsonResponse({"events": list(rows.values("id", "date", "precision", "title", "summary")[:500])})
+    rows = rows.values("id", "date", "end_date", "precision", "title", "summary")
+    return JsonResponse({"events": _with_reports(list(rows[:FEED_EVENTS]))})
 
 
 def person(request, slug):

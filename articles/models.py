@@ -59,6 +59,24 @@ def _text_search(queryset: models.QuerySet, query: str, *, fields: list[str]) ->
     return queryset.filter(condition)
 
 
+class NullsLastIndex(models.Index):
+    """An index of ``F(...).desc(nulls_last=True)`` columns, the API's order, on SQLite without NULLS LAST.
+
+    SQLite cannot place NULLs in an index, only in a query; there the index is plain and sorts like the query
+    anyway but for the NULLs. On PostgreSQL it serves ``ORDER BY ... NULLS LAST`` straight from the index.
+    """
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        _path, expressions, options = self.deconstruct()
+        plain = [
+            models.OrderBy(e.expression, descending=e.descending) if isinstance(e, models.OrderBy) else e
+            for e in expressions
+        ]
+        return models.Index(*plain, **options).create_sql(model, schema_editor, using=using, **kwargs)
+
+
 class SourceKind(models.TextChoices):
     NEWS_OUTLET = "news_outlet", "News outlet"
     WIRE = "wire", "Wire service"
@@ -337,6 +355,21 @@ class Article(models.Model):
             models.Index(fields=["status", "-published_on"]),
             models.Index(fields=["extractor_version"]),
             GinIndex(fields=["search_vector"], name="article_search_gin"),
+            # The public lists' order (newest first, unknown dates last, as the API pages them), read straight
+            # from an index instead of sorting every published article: all of them, and an outlet's.
+            NullsLastIndex(
+                models.F("published_on").desc(nulls_last=True),
+                models.F("id").desc(),
+                condition=Q(status="published"),
+                name="article_published_newest",
+            ),
+            NullsLastIndex(
+                "source",
+                models.F("published_on").desc(nulls_last=True),
+                models.F("id").desc(),
+                condition=Q(status="published"),
+                name="article_source_newest",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -514,6 +547,17 @@ class DatedMention(ExtractedItem):
                 name="datedmention_end_after_start",
             ),
             models.UniqueConstraint(fields=["article", "raw_start", "raw_end"], name="datedmention_unique_span"),
+        ]
+        indexes = [
+            # Whether a mention may be shown (its status, its article's) from the index alone: the timeline asks
+            # for every report of every event it lists.
+            models.Index(fields=["id"], include=["status", "article"], name="datedmention_visibility"),
+            # Happenings with no known date yet (the timeline counts and lists them): few, found without a scan.
+            models.Index(
+                fields=["article"],
+                condition=Q(date__isnull=True) & ~Q(status="rejected"),
+                name="datedmention_undated",
+            ),
         ]
 
     def __str__(self) -> str:

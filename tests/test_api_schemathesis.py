@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from articles.models import Alias, Quote
 from tests.factories import ArticleFactory, MentionFactory, PersonFactory, QuoteFactory, SourceFactory, editor_user
@@ -70,5 +71,12 @@ def editor_token(db) -> str:
 )
 def test_api_conforms_to_its_schema(case, archive, editor_token):
     """No operation answers 5xx, and every status, header and body is the one the schema documents."""
-    headers = {"Authorization": f"Token {editor_token}"} if case.method == "PATCH" else None
-    case.call_and_validate(headers=headers)
+    if case.method != "PATCH":
+        case.call_and_validate()
+        return
+    # A correction can be well formed and still refused for what it says (a slug nobody has, nothing to change
+    # besides the version): the schema describes its shape, not the archive's contents. Which one is refused
+    # depends on whether a generated id happens to be one the fixture made, so that check is left out here.
+    case.call_and_validate(
+        headers={"Authorization": f"Token {editor_token}"}, excluded_checks=[positive_data_acceptance]
+    )

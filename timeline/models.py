@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Greatest, Substr
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from articles.models import PRECISION_CHOICES, DatedMention, Person, Quote
 from timeline.matching import sentence_bounds
+
+# How much of the body either side of a date a list reads to cut the date's sentence from (a sentence is far
+# shorter), and how far from a cut edge the sentence must end for the cut to read as the whole body would.
+SENTENCE_CONTEXT = 600
+_CONTEXT_EDGE = 40
 
 
 def reporting_sentence(mention: DatedMention) -> str:
@@ -20,13 +26,41 @@ def reporting_sentence(mention: DatedMention) -> str:
     return " ".join(body[start:end].split())
 
 
+def sentence_in_context(
+    *, expression: str, stored: str, start: int, end: int, context: str, context_start: int
+) -> str | None:
+    """``reporting_sentence`` of a mention at ``start:end``, from ``context``: its body from ``context_start``.
+
+    ``context`` is what ``sentence_context()`` reads. None when the sentence might reach past a cut edge (one of
+    hundreds of characters): read the whole body then.
+    """
+    start, end = start - context_start, end - context_start
+    if context[start:end] != expression:
+        return " ".join(stored.split())  # as the whole body would say: the context is a slice of it
+    begin, stop = sentence_bounds(context, start, end)
+    # Near a cut edge an abbreviation's dot or a sentence end's look-ahead could read differently.
+    if context_start > 0 and begin < _CONTEXT_EDGE:
+        return None
+    reaches_body_end = len(context) < end + SENTENCE_CONTEXT
+    if not reaches_body_end and stop > len(context) - _CONTEXT_EDGE:
+        return None
+    return " ".join(context[begin:stop].split())
+
+
+def sentence_context(prefix: str = "") -> dict[str, models.Expression]:
+    """Annotations of dated mentions (at ``prefix``): ``context``, the body around the date, from ``context_start``.
+
+    Enough for ``sentence_in_context()``: a list of reports reads that, not whole bodies.
+    """
+    context_start = Greatest(models.F(f"{prefix}start") - SENTENCE_CONTEXT, 0)
+    length = models.F(f"{prefix}end") + SENTENCE_CONTEXT - context_start
+    return {"context_start": context_start, "context": Substr(f"{prefix}article__body", context_start + 1, length)}
+
+
 class EventQuerySet(models.QuerySet):
     def public(self) -> EventQuerySet:
         """Events reported by at least one published article."""
-        published = EventMention.objects.filter(
-            event=models.OuterRef("pk"), dated_mention__article__status="published"
-        ).exclude(dated_mention__status="rejected")
-        return self.filter(models.Exists(published))
+        return self.filter(models.Exists(EventMention.objects.public().filter(event=models.OuterRef("pk"))))
 
     def dated(self) -> EventQuerySet:
         """Events with a date (an editor may link only undated mentions to an event)."""
@@ -87,7 +121,27 @@ class Event(models.Model):
         return self.title or f"Event {self.pk}"
 
     def get_absolute_url(self) -> str:
-        return f"{reverse('timeline:index')}#event-{self.pk}"
+        # The event's own page: the timeline pages by period, so an anchor there would miss most events.
+        return reverse("timeline:event", kwargs={"pk": self.pk})
+
+
+def reading_order() -> list[models.OrderBy]:
+    """The order of an event's reports, as expressions (for a window over several events' reports too)."""
+    return [models.F("dated_mention__article__published_on").asc(nulls_last=True), models.F("pk").asc()]
+
+
+class EventMentionQuerySet(models.QuerySet):
+    def unrejected(self) -> EventMentionQuerySet:
+        """Reports whose dated mention no editor rejected: what editors see."""
+        return self.exclude(dated_mention__status=DatedMention.Status.REJECTED)
+
+    def public(self) -> EventMentionQuerySet:
+        """Reports the public sees: not rejected, in a published article."""
+        return self.unrejected().filter(dated_mention__article__status="published")
+
+    def reading_order(self) -> EventMentionQuerySet:
+        """Earliest article first (undated articles last), then in the order the links were made."""
+        return self.order_by(*reading_order())
 
 
 class EventMention(models.Model):
@@ -103,6 +157,8 @@ class EventMention(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.AUTO)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EventMentionQuerySet.as_manager()
 
     class Meta:
         ordering = ["event", "id"]

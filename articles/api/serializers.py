@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from articles import presentation
+from articles.api.links import PageLinks, page_links
 from articles.models import (
     Article,
     ArticleStatus,
@@ -23,6 +26,30 @@ from articles.models import (
 )
 
 EDITORS_ONLY = " Editors only: null for everyone else."
+# The lists' rows are written by hand (``to_representation``) from the fields declared here, which stay the
+# schema: DRF's field-by-field path costs more than a page's queries. A test holds the two together. A request
+# by format suffix (`.json`) takes DRF's path, whose links carry the suffix.
+_DATETIME = serializers.DateTimeField()
+
+
+def _date(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _datetime(value: Any) -> str | None:
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
+def _by_drf(serializer: serializers.Serializer) -> bool:
+    return bool(serializer.context.get("format"))
+
+
+def _source_brief(links: PageLinks, slug: str, name: str) -> dict:
+    return {"url": links("source-detail", slug), "slug": slug, "name": name}
+
+
+def _person_brief(links: PageLinks, slug: str, name: str, kind: str) -> dict:
+    return {"url": links("person-detail", slug), "slug": slug, "name": name, "kind": kind}
 
 
 def web_url(request, obj: Any) -> str | None:
@@ -197,6 +224,40 @@ class DatedMentionSerializer(serializers.ModelSerializer):
         }
 
 
+def article_bylines(article_ids: Iterable[int]) -> dict[int, dict[str, list]]:
+    """Each article's authors and stories (as the brief serializers show them, in their order): two queries."""
+    ids = list(article_ids)
+    related: dict[int, dict[str, list]] = {pk: {"authors": [], "stories": []} for pk in ids}
+    authors = (
+        Article.authors.through.objects.filter(article_id__in=ids)
+        .order_by("person__name", "person_id")
+        .values_list("article_id", "person__slug", "person__name", "person__kind")
+    )
+    for article_id, *person in authors:
+        related[article_id]["authors"].append(person)
+    stories = (
+        Story.articles.through.objects.filter(article_id__in=ids)
+        .order_by("story__title", "story_id")
+        .values_list("article_id", "story__slug", "story__title")
+    )
+    for article_id, slug, title in stories:
+        related[article_id]["stories"].append({"slug": slug, "title": title})
+    return related
+
+
+class ArticleListSerializer(serializers.ListSerializer):
+    """A page of articles: the authors and stories of all of them read at once."""
+
+    def to_representation(self, data: Iterable[Article]) -> list[dict[str, Any]]:
+        articles = list(data)
+        if _by_drf(self):
+            people = Person.objects.only("slug", "name", "kind")
+            prefetch_related_objects(articles, Prefetch("authors", queryset=people), "stories")
+        else:
+            self.context["bylines"] = article_bylines(article.pk for article in articles)
+        return [self.child.to_representation(article) for article in articles]
+
+
 class ArticleSerializer(ArchiveSerializer):
     url = _self_link("article-detail")
     source = SourceBriefSerializer(allow_null=True, help_text="The outlet, null when unknown.")
@@ -252,6 +313,7 @@ class ArticleSerializer(ArchiveSerializer):
             "created_at": {"help_text": "When the article was imported."},
             "updated_at": {"help_text": "When the article last changed."},
         }
+        list_serializer_class = ArticleListSerializer
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_rank(self, obj: Article) -> float | None:
@@ -264,6 +326,39 @@ class ArticleSerializer(ArchiveSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
     def get_locked_fields(self, obj: Article) -> list[str] | None:
         return list(obj.locked_fields) if _is_editor(self) else None
+
+    def to_representation(self, article: Article) -> dict[str, Any]:
+        if _by_drf(self):
+            return super().to_representation(article)
+        links = page_links(self.context)
+        bylines = self.context.setdefault("bylines", {})
+        if article.pk not in bylines:
+            bylines.update(article_bylines([article.pk]))
+        byline = bylines[article.pk]
+        source = article.source if article.source_id else None
+        editor = _is_editor(self)
+        return {
+            "url": links("article-detail", article.slug),
+            "web_url": links.page("articles:article", article.slug),
+            "slug": article.slug,
+            "title": article.title,
+            "source": _source_brief(links, source.slug, source.name) if source else None,
+            "authors": [_person_brief(links, *person) for person in byline["authors"]],
+            "published_on": _date(article.published_on),
+            "published_precision": article.published_precision,
+            "published_origin": article.published_origin,
+            "dateline": article.dateline,
+            "tags": article.tags,
+            "language": article.language,
+            "status": article.status,
+            "stories": byline["stories"],
+            "version": article.version,
+            "created_at": _datetime(article.created_at),
+            "updated_at": _datetime(article.updated_at),
+            "rank": getattr(article, "rank", None),
+            "review_reasons": list(article.review_reasons) if editor else None,
+            "locked_fields": list(article.locked_fields) if editor else None,
+        }
 
 
 class ArticleDetailSerializer(ArticleSerializer):
@@ -313,6 +408,66 @@ class ArticleDetailSerializer(ArticleSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_withdrawn_reason(self, obj: Article) -> str | None:
         return obj.withdrawn_reason if _is_editor(self) else None
+
+    def to_representation(self, article: Article) -> dict[str, Any]:
+        if _by_drf(self):
+            return super().to_representation(article)
+        links = page_links(self.context)
+        editor = _is_editor(self)
+        row = super().to_representation(article)
+        quote_page = links.page("articles:article", article.slug)
+        row.update(
+            {
+                "display_policy": presentation.display_policy(article),
+                "body": article.body if editor else presentation.public_text(article),
+                "captions": article.captions,
+                "source_url": article.url,
+                "quotes": [quote_in_article(links, quote, quote_page) for quote in article.visible_quotes],
+                "mentions": [
+                    {
+                        "person": _person_brief(links, m.person.slug, m.person.name, m.person.kind),
+                        "text": m.text,
+                        "start": m.start,
+                        "end": m.end,
+                    }
+                    for m in article.mention_list
+                ],
+                "dated_mentions": [
+                    {
+                        "expression": d.expression,
+                        "date": _date(d.date),
+                        "end_date": _date(d.end_date),
+                        "precision": d.precision,
+                        "sentence": d.sentence,
+                        "start": d.start,
+                        "end": d.end,
+                        "origin": d.origin,
+                        "status": d.status,
+                    }
+                    for d in article.dated_mention_list
+                ],
+                "extractor_version": article.extractor_version,
+                "withdrawn_reason": article.withdrawn_reason if editor else None,
+            }
+        )
+        return row
+
+
+def quote_in_article(links: PageLinks, quote: Quote, article_page: str | None) -> dict[str, Any]:
+    """``quote`` as QuoteInArticleSerializer shows it (``article_page``: the web_url of its article)."""
+    speaker = quote.speaker if quote.speaker_id else None
+    return {
+        "url": links("quote-detail", quote.pk),
+        "web_url": f"{article_page}#quote-{quote.pk}" if article_page is not None else None,
+        "id": quote.pk,
+        "text": quote.text,
+        "speaker": _person_brief(links, speaker.slug, speaker.name, speaker.kind) if speaker else None,
+        "speaker_mention": quote.speaker_mention,
+        "start": quote.start,
+        "end": quote.end,
+        "confidence": quote.confidence,
+        "status": quote.status,
+    }
 
 
 class ArticleUpdateSerializer(serializers.Serializer):
@@ -408,6 +563,39 @@ class QuoteSerializer(ArchiveSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
     def get_locked_fields(self, obj: Quote) -> list[str] | None:
         return list(obj.locked_fields) if _is_editor(self) else None
+
+    def to_representation(self, quote: Quote) -> dict[str, Any]:
+        if _by_drf(self):
+            return super().to_representation(quote)
+        links = page_links(self.context)
+        article = quote.article
+        source = article.source if article.source_id else None
+        speaker = quote.speaker if quote.speaker_id else None
+        article_page = links.page("articles:article", article.slug)
+        return {
+            "url": links("quote-detail", quote.pk),
+            "web_url": f"{article_page}#quote-{quote.pk}" if article_page is not None else None,
+            "id": quote.pk,
+            "text": quote.text,
+            "speaker": _person_brief(links, speaker.slug, speaker.name, speaker.kind) if speaker else None,
+            "speaker_mention": quote.speaker_mention,
+            "article": {
+                "url": links("article-detail", article.slug),
+                "slug": article.slug,
+                "title": article.title,
+                "published_on": _date(article.published_on),
+            },
+            "source": _source_brief(links, source.slug, source.name) if source else None,
+            "start": quote.start,
+            "end": quote.end,
+            "confidence": quote.confidence,
+            "origin": quote.origin,
+            "extractor_version": quote.extractor_version,
+            "status": quote.status,
+            "version": quote.version,
+            "rank": getattr(quote, "rank", None),
+            "locked_fields": list(quote.locked_fields) if _is_editor(self) else None,
+        }
 
 
 class QuoteUpdateSerializer(serializers.Serializer):

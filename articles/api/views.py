@@ -8,7 +8,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.http import HttpResponsePermanentRedirect, JsonResponse, QueryDict
 from django.urls import reverse
@@ -26,9 +36,10 @@ from articles import presentation, services
 from articles.api import filters, serializers
 from articles.api.errors import Conflict, ErrorSerializer, Gone, PreconditionRequired, error_body
 from articles.api.exports import CSVRenderer, csv_response
-from articles.api.filters import is_editor
+from articles.api.filters import ArchiveFilterBackend, is_editor
 from articles.api.pagination import KeysetPagination
 from articles.api.parsers import StrictJSONParser
+from articles.api.permissions import ModelPermissionsOrAnonReadOnly
 from articles.models import Article, DatedMention, Mention, Person, Quote, Source
 from newsarchive import pipeline
 
@@ -68,6 +79,8 @@ class ArchiveViewSet(NulFreeQueryMixin, mixins.ListModelMixin, mixins.RetrieveMo
     lookup_description = "The object's slug, as in its `url`."
     http_method_names = ["get", "head", "options", "patch"]
     parser_classes = [StrictJSONParser, FormParser, MultiPartParser]
+    permission_classes = [ModelPermissionsOrAnonReadOnly]
+    filter_backends = [ArchiveFilterBackend]
     pagination_class = KeysetPagination
     ordering_fields: dict[str, str] = {}
     ordering = "-id"
@@ -166,6 +179,25 @@ class SourceViewSet(ArchiveViewSet):
 
 # --- articles -----------------------------------------------------------------------
 
+# The columns an article's row in a list shows (ArticleSerializer).
+ARTICLE_LIST_FIELDS = (
+    "slug",
+    "title",
+    "source",
+    "published_on",
+    "published_precision",
+    "published_origin",
+    "dateline",
+    "tags",
+    "language",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+    "review_reasons",
+    "locked_fields",
+)
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -208,39 +240,47 @@ class ArticleViewSet(ArchiveViewSet):
 
     def get_queryset(self) -> QuerySet[Article]:
         editor = self.is_editor
-        people = Person.objects.only("id", "slug", "name", "kind")
-        queryset = (
-            _published_or_editor(Article.objects.all(), editor)
-            .select_related("source")
-            .prefetch_related(Prefetch("authors", queryset=people), "stories")
-            .defer("raw_text", "search_vector", "suggestions")
-        )
         if self.action == "list":
-            return queryset.defer("body", "captions")
+            # What a row shows and no more; the serializer reads the page's authors and stories in two queries.
+            return (
+                _published_or_editor(Article.objects.all(), editor)
+                .select_related("source")
+                .only(*ARTICLE_LIST_FIELDS, "source__slug", "source__name")
+            )
+        queryset = Article.objects.all() if editor else Article.objects.published()
+        if self.action == "retrieve" and not editor:
+            # A withdrawn article answers 410, not 404: read with the published ones, turned away by retrieve().
+            queryset = Article.objects.filter(status__in=[Article.Status.PUBLISHED, Article.Status.WITHDRAWN])
+        queryset = queryset.select_related("source").defer("raw_text", "search_vector", "suggestions")
+        if self.action == "retrieve":
+            return queryset  # retrieve() reads the quotes and mentions once it knows the article is shown
+        return queryset.prefetch_related(*self.detail_prefetches())
+
+    def detail_prefetches(self) -> list[Prefetch]:
+        """What a detail shows besides the article: quotes (those the requester may see), mentions, dated mentions."""
+        editor = self.is_editor
         quotes = Quote.objects.select_related("speaker").order_by("start", "id")
         if not editor:
             quotes = quotes.exclude(status=Quote.Status.REJECTED)
         dated = DatedMention.objects.order_by("start", "id")
         if not editor:
             dated = dated.exclude(status=DatedMention.Status.REJECTED)
-        return queryset.prefetch_related(
+        return [
             Prefetch("quotes", queryset=quotes.defer("search_vector"), to_attr="visible_quotes"),
             Prefetch("mentions", queryset=Mention.objects.select_related("person"), to_attr="mention_list"),
             Prefetch("dated_mentions", queryset=dated, to_attr="dated_mention_list"),
-        )
+        ]
 
     def retrieve(self, request, *args, **kwargs) -> Response:
-        if not self.is_editor:
-            gone = Article.objects.filter(slug=kwargs.get("slug"), status=Article.Status.WITHDRAWN).first()
-            if gone is not None:
-                raise Gone(f"Withdrawn: {gone.withdrawn_reason}" if gone.withdrawn_reason else None)
-        return super().retrieve(request, *args, **kwargs)
-
-    def get_object(self) -> Article:
-        article = super().get_object()
-        if not self.is_editor and not presentation.shows_text(article):
+        article = self.get_object()
+        editor = self.is_editor
+        if article.status == Article.Status.WITHDRAWN and not editor:
+            raise Gone(f"Withdrawn: {article.withdrawn_reason}" if article.withdrawn_reason else None)
+        prefetch_related_objects([article], *self.detail_prefetches())
+        if not editor and not presentation.shows_text(article):
             article.visible_quotes = []
-        return article
+        self.etag_version = article.version
+        return Response(self.get_serializer(article).data)
 
     def partial_update(self, request, *args, **kwargs) -> Response:
         article = self.get_object()
@@ -295,6 +335,29 @@ QUOTE_CSV_HEADER = [
 ]
 
 
+# The columns a quote's row in a list (QuoteSerializer) or the CSV export shows.
+QUOTE_LIST_FIELDS = (
+    "text",
+    "speaker_mention",
+    "start",
+    "end",
+    "confidence",
+    "origin",
+    "extractor_version",
+    "status",
+    "version",
+    "locked_fields",
+    "article__slug",
+    "article__title",
+    "article__published_on",
+    "article__source__slug",
+    "article__source__name",
+    "speaker__slug",
+    "speaker__name",
+    "speaker__kind",
+)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List quotes",
@@ -342,7 +405,10 @@ class QuoteViewSet(ArchiveViewSet):
 
     def get_queryset(self) -> QuerySet[Quote]:
         queryset = Quote.objects.all() if self.is_editor else presentation.visible_quotes()
-        return queryset.select_related("article__source", "speaker").defer(
+        queryset = queryset.select_related("article__source", "speaker")
+        if self.action == "list":
+            return queryset.only(*QUOTE_LIST_FIELDS)  # what a row (or a CSV line) shows and no more
+        return queryset.defer(
             "search_vector",
             "article__raw_text",
             "article__body",

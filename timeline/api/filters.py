@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Q, QuerySet
 
-from articles.api.filters import SlugsFilter, people_by_slug
+from articles.api.filters import ArchiveFilterSet, SlugsFilter, people_by_slug
 from articles.models import PRECISION_CHOICES, DatedMention, Person
 from timeline.models import Event, EventMention
 
@@ -16,7 +16,7 @@ def _reported_by(condition: Q) -> Q:
     return Q(pk__in=links.values("event_id"))
 
 
-class EventFilter(filters.FilterSet):
+class EventFilter(ArchiveFilterSet):
     """Events by date range, precision, person or organisation, source, story and words."""
 
     date_from = filters.DateFilter(method="filter_date_from", help_text="Events that end on or after this day.")

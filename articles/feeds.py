@@ -34,7 +34,8 @@ class ArticleFeed(Feed):
         return Article.objects.published()
 
     def items(self, obj=None) -> list[Article]:
-        queryset = self.articles(obj).select_related("source").prefetch_related("authors")
+        # The raw text is never in a feed; a feed item reads the body (or its excerpt) only.
+        queryset = self.articles(obj).select_related("source").prefetch_related("authors").defer("raw_text")
         return list(queryset.order_by("-created_at", "-id")[:FEED_SIZE])
 
     def item_title(self, item: Article) -> str:

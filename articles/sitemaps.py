@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from articles import presentation
 from articles.models import Article, Person, Source
@@ -14,7 +14,8 @@ class ArticleSitemap(Sitemap):
     priority = 0.8
 
     def items(self) -> QuerySet[Article]:
-        return Article.objects.published().order_by("id")
+        # Only what a <url> entry needs: never the texts of every article.
+        return Article.objects.published().order_by("id").only("slug", "updated_at")
 
     def lastmod(self, item: Article):
         return item.updated_at
@@ -25,7 +26,7 @@ class SourceSitemap(Sitemap):
     priority = 0.5
 
     def items(self) -> QuerySet[Source]:
-        return Source.objects.filter(articles__in=Article.objects.published()).distinct().order_by("id")
+        return Source.objects.filter(Exists(Article.objects.published().filter(source=OuterRef("pk")))).order_by("id")
 
 
 class PersonSitemap(Sitemap):
@@ -34,12 +35,7 @@ class PersonSitemap(Sitemap):
 
     def items(self) -> QuerySet[Person]:
         # Merged people redirect; only the survivors' pages belong in the sitemap.
-        return (
-            Person.objects.active()
-            .filter(Q(quotes__in=presentation.visible_quotes()) | Q(mentions__article__in=Article.objects.published()))
-            .distinct()
-            .order_by("id")
-        )
+        return presentation.shown_people().order_by("id")
 
     def lastmod(self, item: Person):
         return item.updated_at

@@ -3,40 +3,34 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from articles import presentation
-from articles.models import Article, DatedMention, Person, Quote, Source, Story
+from articles.models import Article, DatedMention, Mention, Person, Quote, Source, Story
 from articles.services import normalize_name
 
 PAGE_SIZE = 20
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, *, per_page: int = PAGE_SIZE) -> Page:
-    """The requested page of ``queryset``; a page number out of range gives the nearest page, never an error."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(request: HttpRequest, rows: QuerySet | Sequence, *, per_page: int = PAGE_SIZE) -> Page:
+    """The requested page of ``rows``; a page number out of range gives the nearest page, never an error."""
+    return Paginator(rows, per_page).get_page(request.GET.get("page"))
 
 
 def event_url(event_id: int) -> str:
-    """Where the timeline shows an event: its own page if the timeline has one, else its anchor on /timeline/."""
-    try:
-        return reverse("timeline:event", kwargs={"pk": event_id})
-    except NoReverseMatch:
-        pass
-    try:
-        index = reverse("timeline:index")
-    except NoReverseMatch:
-        index = "/timeline/"
-    return f"{index}#event-{event_id}"
+    """An event's own page on the timeline (by id, so no event row needs to be read)."""
+    return reverse("timeline:event", kwargs={"pk": event_id})
 
 
 def _history_redirect(model: type, slug: str) -> HttpResponsePermanentRedirect | None:
@@ -111,18 +105,55 @@ def person_named(text: str) -> Person | None:
     return person
 
 
+# What a card never shows; the texts are most of a row's bytes.
+CARD_DEFERRED = ("body", "raw_text", "captions", "search_vector", "suggestions", "tags", "review_reasons")
+
+
 def article_cards(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    """Articles with what a list shows of each: outlet, authors and their number of public quotes.
+    """Articles with what a card shows of each: outlet, authors (``author_list``) and their number of public quotes.
 
     Unless ``queryset`` is ordered already (by search rank), newest first with undated articles last.
     """
     if not queryset.query.order_by:
         queryset = queryset.order_by(F("published_on").desc(nulls_last=True), "-created_at", "-id")
+    # A subquery, not a join and GROUP BY: PostgreSQL counts the quotes of the page's rows only, after the limit,
+    # instead of aggregating every quote of every matching article before it can sort.
+    quotes = (
+        Quote.objects.filter(article=OuterRef("pk"))
+        .exclude(status=Quote.Status.REJECTED)
+        .order_by()
+        .values("article")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         queryset.select_related("source")
-        .prefetch_related("authors")
-        .annotate(quote_count=Count("quotes", filter=~Q(quotes__status=Quote.Status.REJECTED), distinct=True))
+        .defer(*CARD_DEFERRED)
+        .prefetch_related(Prefetch("authors", queryset=Person.objects.only("id", "name"), to_attr="author_list"))
+        .annotate(quote_count=Coalesce(Subquery(quotes), 0))
     )
+
+
+# What a quote card shows of a quote, its article and speaker: the article's texts stay in the database.
+QUOTE_CARD_FIELDS = (
+    "text",
+    "speaker_mention",
+    "status",
+    "start",
+    "article__slug",
+    "article__title",
+    "article__published_on",
+    "article__published_precision",
+    "article__source__name",
+    "article__source__slug",
+    "speaker__name",
+    "speaker__slug",
+)
+
+
+def quote_cards(queryset: QuerySet[Quote]) -> QuerySet[Quote]:
+    """Quotes with what a quote card shows of each: speaker, article and outlet."""
+    return queryset.select_related("speaker", "article__source").only(*QUOTE_CARD_FIELDS)
 
 
 @require_safe
@@ -196,7 +227,8 @@ def _json_ld(request: HttpRequest, article: Article, authors: list[Person]) -> d
 @require_safe
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One article: its metadata, body with every quote anchored and linked to its speaker, mentions, events."""
-    article = Article.objects.select_related("source").filter(slug=slug).first()
+    # The raw text has its own page; the search vector is the database's.
+    article = Article.objects.select_related("source").defer("raw_text", "search_vector").filter(slug=slug).first()
     if article is None:
         redirect = _history_redirect(Article, slug)
         if redirect is not None:
@@ -209,7 +241,10 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     policy = presentation.display_policy(article)
     quotes = list(
-        article.quotes.exclude(status=Quote.Status.REJECTED).select_related("speaker__merged_into").order_by("start")
+        article.quotes.exclude(status=Quote.Status.REJECTED)
+        .select_related("speaker__merged_into")
+        .defer("search_vector")
+        .order_by("start")
     )
     for quote in quotes:
         quote.public_speaker = presentation.survivor(quote.speaker)
@@ -317,22 +352,55 @@ def person_or_redirect(slug: str) -> Person | HttpResponsePermanentRedirect:
 @require_safe
 def person_list(request: HttpRequest) -> HttpResponse:
     """People and organisations who speak or are named in published articles, most quoted first."""
-    quotes = presentation.visible_quotes()
-    published = Article.objects.published()
-    kind = request.GET.get("kind", "")
-    people = (
-        Person.objects.active()
-        .annotate(
-            quote_count=Count("quotes", filter=Q(quotes__in=quotes), distinct=True),
-            article_count=Count("mentions__article", filter=Q(mentions__article__in=published), distinct=True),
-        )
-        .filter(Q(quote_count__gt=0) | Q(article_count__gt=0))
-        .order_by("-quote_count", "-article_count", "name")
+    # Two counts, each one pass over its table grouped by person: joining every quote to every mention of a
+    # person and counting DISTINCT grows with the product of the two, a subquery per person with their number.
+    quote_counts = dict(
+        presentation.visible_quotes()
+        .filter(speaker__merged_into__isnull=True)
+        .order_by()
+        .values_list("speaker")
+        .annotate(n=Count("pk"))
     )
+    article_counts = dict(
+        Mention.objects.filter(article__status=Article.Status.PUBLISHED, person__merged_into__isnull=True)
+        .order_by()
+        .values_list("person")
+        .annotate(n=Count("article", distinct=True))
+    )
+    kind = request.GET.get("kind", "")
+    named = Person.objects.filter(pk__in=[pk for pk in {*quote_counts, *article_counts} if pk is not None])
     if kind in Person.Kind.values:
-        people = people.filter(kind=kind)
-    page = paginate(request, people, per_page=50)
+        named = named.filter(kind=kind)
+    # In the database's name order first, so that the stable sort by counts keeps it among equals.
+    ranked = sorted(
+        named.order_by("name").values_list("pk", flat=True),
+        key=lambda pk: (-quote_counts.get(pk, 0), -article_counts.get(pk, 0)),
+    )
+    page = paginate(request, ranked, per_page=50)
+    people = Person.objects.in_bulk(page.object_list)
+    page.object_list = [people[pk] for pk in page.object_list]
+    for person in page.object_list:
+        person.quote_count = quote_counts.get(person.pk, 0)
+        person.article_count = article_counts.get(person.pk, 0)
     return render(request, "articles/person_list.html", {"page": page, "kind": kind, "kinds": Person.Kind.choices})
+
+
+# Statements on one page of a person's page: a much-quoted speaker has thousands.
+STATEMENTS_PER_PAGE = 20
+# Articles a person's page lists; the article list filtered by the person has them all.
+PERSON_ARTICLES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenQuote:
+    """What grouping a person's quotes into statements reads of each: plain values, not a model and its article."""
+
+    pk: int
+    text: str
+    statement_id: int | None
+    published_on: date | None
+    article_id: int
+    start: int
 
 
 @dataclass(slots=True)
@@ -341,23 +409,24 @@ class StatementView:
 
     text: str
     first_date: date | None
-    quotes: list[Quote]
+    spoken: list[SpokenQuote]
+    quotes: list[Quote] = field(default_factory=list)  # filled for the statements a page shows
 
 
-def _statements(quotes: list[Quote]) -> list[StatementView]:
+def _statements(spoken: list[SpokenQuote]) -> list[StatementView]:
     # One statement is the same words reported by several articles: the timeline's statement when the quote
     # has one (read through the reverse relation: articles never imports timeline), else the words themselves,
     # ignoring case and spacing.
-    groups: dict[object, list[Quote]] = defaultdict(list)
-    for quote in quotes:
-        link = getattr(quote, "statement_link", None)
-        groups[("statement", link.statement_id) if link else " ".join(quote.text.casefold().split())].append(quote)
+    groups: dict[object, list[SpokenQuote]] = defaultdict(list)
+    for quote in spoken:
+        key = ("statement", quote.statement_id) if quote.statement_id else " ".join(quote.text.casefold().split())
+        groups[key].append(quote)
     statements = []
     for group in groups.values():
-        group.sort(key=lambda q: (q.article.published_on is None, q.article.published_on or date.min, q.article_id))
-        statements.append(StatementView(text=group[0].text, first_date=group[0].article.published_on, quotes=group))
+        group.sort(key=lambda q: (q.published_on is None, q.published_on or date.min, q.article_id))
+        statements.append(StatementView(text=group[0].text, first_date=group[0].published_on, spoken=group))
     # Date order; statements whose date no article knows come last.
-    statements.sort(key=lambda s: (s.first_date is None, s.first_date or date.min, s.quotes[0].start))
+    statements.sort(key=lambda s: (s.first_date is None, s.first_date or date.min, s.spoken[0].start))
     return statements
 
 
@@ -371,11 +440,9 @@ class Bar:
     tick: str  # shown under January and the first bar only, so labels never overlap
 
 
-def quotes_per_month_chart(quotes: list[Quote], *, height: int = 120, bar: int = 14, gap: int = 4) -> dict | None:
-    """Bars of an SVG chart of ``quotes`` per month of their articles' dates; None when none is dated."""
-    counts = Counter(
-        (q.article.published_on.year, q.article.published_on.month) for q in quotes if q.article.published_on
-    )
+def quotes_per_month_chart(dates: list[date | None], *, height: int = 120, bar: int = 14, gap: int = 4) -> dict | None:
+    """Bars of an SVG chart of quotes per month, from their articles' ``dates``; None when none is dated."""
+    counts = Counter((d.year, d.month) for d in dates if d)
     if not counts:
         return None
     first, last = min(counts), max(counts)
@@ -396,34 +463,57 @@ def quotes_per_month_chart(quotes: list[Quote], *, height: int = 120, bar: int =
         "bars": bars,
         "width": len(months) * (bar + gap),
         "height": height,
+        "tick_y": height + 16,  # the baseline of the year labels, under the bars
         "bar": bar,
         "peak": peak,
         "total": sum(counts.values()),
-        "undated": sum(1 for q in quotes if q.article.published_on is None),
+        "undated": sum(1 for d in dates if d is None),
         "first": f"{date(*first, 1):%B %Y}",
         "last": f"{date(*last, 1):%B %Y}",
     }
 
 
+# What the person page shows of a quote in a statement; the article's texts stay in the database.
+PERSON_QUOTE_FIELDS = (
+    "status",
+    "article__slug",
+    "article__title",
+    "article__published_on",
+    "article__published_precision",
+    "article__source__name",
+    "article__source__slug",
+)
+
+
 @require_safe
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A person or organisation: roles, aliases, statements in date order, quotes per month, articles."""
+    """A person or organisation: roles, aliases, statements in date order (a page at a time), quotes per month."""
     person = person_or_redirect(slug)
     if isinstance(person, HttpResponse):
         return person
-    quotes = list(
-        presentation.visible_quotes(
-            Quote.objects.filter(Q(speaker=person) | Q(speaker__merged_into=person))
-        ).select_related("article__source", "statement_link")
-    )
+    # Every quote, as plain values: a statement gathers quotes from anywhere in the archive, and the chart counts
+    # them all. Only the quotes of the statements shown are read with their articles.
+    quotes = presentation.visible_quotes(Quote.objects.filter(spoken_by(person)))
+    spoken = [
+        SpokenQuote(*row)
+        for row in quotes.values_list(
+            "pk", "text", "statement_link__statement_id", "article__published_on", "article_id", "start"
+        )
+    ]
+    page = Paginator(_statements(spoken), STATEMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    shown = [quote.pk for statement in page for quote in statement.spoken]
+    cards = Quote.objects.filter(pk__in=shown).select_related("article__source").only(*PERSON_QUOTE_FIELDS)
+    by_pk = {quote.pk: quote for quote in cards}
+    for statement in page:
+        statement.quotes = [by_pk[quote.pk] for quote in statement.spoken]
     articles = article_cards(presentation.person_articles(person))
     context = {
         "person": person,
         "aliases": [a for a in person.aliases.all() if a.name != person.name],
-        "statements": _statements(quotes),
-        "quote_count": len(quotes),
-        "chart": quotes_per_month_chart(quotes),
-        "articles": articles[:50],
+        "statements": page,
+        "quote_count": len(spoken),
+        "chart": quotes_per_month_chart([quote.published_on for quote in spoken]),
+        "articles": articles[:PERSON_ARTICLES],
         "canonical": request.build_absolute_uri(person.get_absolute_url()),
     }
     return render(request, "articles/person_detail.html", context)
@@ -434,32 +524,42 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 class QuoteFilterForm(forms.Form):
     q = forms.CharField(label="Words", required=False, max_length=200)
-    speaker = forms.ChoiceField(label="Speaker", required=False)
+    # A text box, not a list of every speaker: a name, an alias or a slug, as the article list's person.
+    speaker = forms.CharField(label="Speaker", required=False, max_length=200)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        speakers = (
-            Person.objects.active()
-            .filter(Exists(presentation.visible_quotes().filter(speaker=OuterRef("pk"))))
-            .order_by("name")
-        )
-        self.fields["speaker"].choices = [("", "Anyone")] + [(p.slug, p.name) for p in speakers]
+    def clean_speaker(self) -> Person | None:
+        text = self.cleaned_data["speaker"]
+        if not text:
+            return None
+        person = person_named(text)
+        if person is None:
+            raise forms.ValidationError("Nobody of that name speaks in the archive.")
+        return person
+
+
+def spoken_by(person: Person) -> Q:
+    """Quotes of ``person`` or of someone an editor merged into them (one index lookup per speaker)."""
+    return Q(speaker__in=Person.objects.filter(Q(pk=person.pk) | Q(merged_into=person)).values("pk"))
+
+
+# Newest articles first, in the order of their text: the articles' newest-first index gives the first page at once.
+NEWEST_QUOTES = (F("article__published_on").desc(nulls_last=True), F("article_id").desc(), "start")
 
 
 @require_safe
 def quote_list(request: HttpRequest) -> HttpResponse:
     """Full-text search over quotes, filtered by speaker."""
     form = QuoteFilterForm(request.GET or None)
-    quotes = presentation.visible_quotes().select_related("speaker", "article__source")
+    quotes = quote_cards(presentation.visible_quotes())
     if form.is_bound:
         form.is_valid()
         if form.cleaned_data.get("speaker"):
-            quotes = quotes.filter(speaker__slug=form.cleaned_data["speaker"])
+            quotes = quotes.filter(spoken_by(form.cleaned_data["speaker"]))
         if form.cleaned_data.get("q"):
             quotes = quotes.search(form.cleaned_data["q"])
         else:
-            quotes = quotes.order_by(F("article__published_on").desc(nulls_last=True), "article_id", "start")
+            quotes = quotes.order_by(*NEWEST_QUOTES)
     else:
-        quotes = quotes.order_by(F("article__published_on").desc(nulls_last=True), "article_id", "start")
+        quotes = quotes.order_by(*NEWEST_QUOTES)
     page = paginate(request, quotes)
     return render(request, "articles/quote_list.html", {"form": form, "page": page})

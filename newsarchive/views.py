@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -12,11 +12,13 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from articles import presentation
-from articles.models import Article, Person, Quote, Source, Story
-from articles.views import article_cards, event_url
+from articles.models import Alias, Article, Person, Quote, Source, Story
+from articles.views import article_cards, event_url, quote_cards
 from timeline.models import Event
 
 SEARCH_LIMIT = 20
+# Matches are counted up to this many; beyond it the page says "more than".
+COUNT_CAP = 1000
 
 
 HOME_STATS_SECONDS = 300
@@ -69,6 +71,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", context)
 
 
+def capped_count(queryset: QuerySet, *, cap: int) -> tuple[int, bool]:
+    """How many rows ``queryset`` has, counting no further than ``cap``; and whether there are more."""
+    # A common word matches a good part of the archive: counting every match would cost more than the page.
+    count = queryset.order_by().values("pk")[: cap + 1].count()
+    return min(count, cap), count > cap
+
+
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
     """One box over articles, quotes and people: full text on PostgreSQL, substring match on SQLite."""
@@ -76,19 +85,22 @@ def search(request: HttpRequest) -> HttpResponse:
     context: dict = {"query": query}
     if query:
         articles = article_cards(Article.objects.published().search(query))
-        quotes = presentation.visible_quotes(Quote.objects.search(query)).select_related("speaker", "article__source")
+        quotes = quote_cards(presentation.visible_quotes(Quote.objects.search(query)))
+        alias = Alias.objects.filter(person=OuterRef("pk"), name__icontains=query)
         people = (
-            Person.objects.active()
-            .filter(Q(name__icontains=query) | Q(aliases__name__icontains=query) | Q(roles__icontains=query))
-            .filter(Q(quotes__in=presentation.visible_quotes()) | Q(mentions__article__in=Article.objects.published()))
-            .distinct()
+            presentation.shown_people()
+            .filter(Q(name__icontains=query) | Q(Exists(alias)) | Q(roles__icontains=query))
             .order_by("name")
         )
+        article_count, more_articles = capped_count(articles, cap=COUNT_CAP)
+        quote_count, more_quotes = capped_count(quotes, cap=COUNT_CAP)
         context.update(
             articles=articles[:SEARCH_LIMIT],
-            article_count=articles.count(),
+            article_count=article_count,
+            more_articles=more_articles,
             quotes=quotes[:SEARCH_LIMIT],
-            quote_count=quotes.count(),
+            quote_count=quote_count,
+            more_quotes=more_quotes,
             people=people[:SEARCH_LIMIT],
             person_count=people.count(),
         )

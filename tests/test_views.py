@@ -205,7 +205,7 @@ def test_home_shows_latest_articles_people_events_and_counts(client, archive):
     assert "Withdrawn story" not in page
     assert 'href="/people/jens-stoltenberg/"' in page  # most quoted
     assert "Stoltenberg visits Baghdad" in page
-    assert f"#event-{archive['event'].pk}" in page
+    assert f'href="/timeline/events/{archive["event"].pk}/"' in page  # the event's own page
     assert "Metadata story" in page  # metadata-only articles are listed, just without text
     published = Article.objects.published().count()
     assert f"{published} articles" in page
@@ -297,11 +297,7 @@ def test_article_page_metadata_mentions_events_and_raw_link(client, archive):
     assert "BAGHDAD" in page
     assert 'href="/people/nato/">NATO</a>' in page  # organisations mentioned
     assert "Stoltenberg visits Baghdad" in page
-    try:
-        event_href = reverse("timeline:event", kwargs={"pk": archive["event"].pk})
-    except NoReverseMatch:
-        event_href = f"/timeline/#event-{archive['event'].pk}"
-    assert f'href="{event_href}"' in page
+    assert f'href="/timeline/events/{archive["event"].pk}/"' in page
     assert 'href="/articles/nato-stays-in-iraq/raw/"' in page
     assert 'href="/articles/?story=nato-in-iraq"' in page
 
@@ -434,6 +430,22 @@ def test_person_page_roles_aliases_statements_in_date_order(client, archive):
     assert "Retracted quote" not in page  # withdrawn article
 
 
+def test_person_page_shows_statements_a_page_at_a_time_and_the_chart_counts_them_all(client, archive, monkeypatch):
+    from articles import views
+
+    monkeypatch.setattr(views, "STATEMENTS_PER_PAGE", 1)
+    first = html(client.get("/people/jens-stoltenberg/"))
+    assert "Statements (2)" in first
+    assert STOLTENBERG_WORDS in first
+    assert "The mission grows" not in first.split('id="statements-heading"')[1].split("</section>")[0]
+    assert 'href="?page=2" rel="next"' in first
+    assert "3 dated quotes, March 2018 to February 2020" in first  # the chart counts every statement's quotes
+    second = html(client.get("/people/jens-stoltenberg/?page=2"))
+    assert "Statements (2)" in second
+    assert "The mission grows" in second
+    assert f"<p>{STOLTENBERG_WORDS}</p>" not in second
+
+
 def test_person_page_chart_of_quotes_per_month(client, archive):
     page = html(client.get("/people/jens-stoltenberg/"))
     svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
@@ -496,6 +508,29 @@ def test_quote_search_by_words_and_speaker(client, archive):
     everything = html(client.get("/quotes/"))
     assert "Retracted quote" not in everything
     assert '<label for="id_speaker">' in everything
+
+
+def test_quote_search_takes_a_speakers_name_and_says_when_nobody_has_it(client, archive):
+    page = html(client.get("/quotes/?speaker=Haider+al-Abadi"))
+    assert "Cooperation with NATO is important" in page
+    assert STOLTENBERG_WORDS not in page
+    assert '<input type="text" name="speaker" value="Haider al-Abadi"' in page
+    unknown = html(client.get("/quotes/?speaker=Nobody+Known"))
+    assert "Nobody of that name speaks in the archive." in unknown
+
+
+def test_search_counts_matches_up_to_a_cap_and_says_there_are_more(client, archive, monkeypatch):
+    from newsarchive import views
+
+    everything = html(client.get("/search/?q=NATO"))
+    articles = int(re.search(r"Articles \((\d+)\)", everything).group(1))
+    assert articles == 2
+    monkeypatch.setattr(views, "COUNT_CAP", 1)
+    capped = html(client.get("/search/?q=NATO"))
+    assert "Articles (more than 1)" in capped
+    assert "All matching articles</a>" in capped
+    monkeypatch.setattr(views, "COUNT_CAP", 2)
+    assert "Articles (2)" in html(client.get("/search/?q=NATO"))  # exactly the cap: no "more than"
 
 
 def test_search_finds_articles_quotes_and_people(client, archive):

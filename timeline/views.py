@@ -3,25 +3,97 @@
 from __future__ import annotations
 
 import calendar
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 
 from django import forms
-from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import urlencode
 
+from articles.api.links import Paths
 from articles.models import PRECISION_CHOICES, Article, DatedMention, Person, Source, Story
+from articles.views import person_named
 from timeline.api.filters import EventFilter
 from timeline.matching import format_date
-from timeline.models import Event, EventMention, reporting_sentence
+from timeline.models import (
+    Event,
+    EventMention,
+    reading_order,
+    reporting_sentence,
+    sentence_context,
+    sentence_in_context,
+)
+
+# Events on one page of the timeline: a page is read, not scrolled through for minutes.
+EVENTS_PER_PAGE = 50
+# Reports shown under an event on the timeline, oldest first; the event's own page lists them all.
+REPORTS_SHOWN = 3
+# Reports on one page of an event's own page, and undated reports on one page of their list.
+REPORTS_PER_PAGE = 50
+UNDATED_SHOWN = 20
+
+# What a report shows, as value names and where each comes from: the text around the date, not the whole body.
+REPORT_VALUES = {
+    "event_pk": F("event_id"),
+    "mention_pk": F("dated_mention_id"),
+    "expression": F("dated_mention__expression"),
+    "stored_sentence": F("dated_mention__sentence"),
+    "start": F("dated_mention__start"),
+    "end": F("dated_mention__end"),
+    "slug": F("dated_mention__article__slug"),
+    "title": F("dated_mention__article__title"),
+    "filename": F("dated_mention__article__original_filename"),
+    "published_on": F("dated_mention__article__published_on"),
+    "source": F("dated_mention__article__source__name"),
+}
+
+
+def is_editor(request: HttpRequest) -> bool:
+    """Whether the reader sees the reports of unpublished articles too."""
+    return request.user.is_authenticated and request.user.has_perm("timeline.view_event")
+
+
+def visible_links(*, editor: bool) -> QuerySet[EventMention]:
+    """The reports a reader may see: not rejected and, unless an editor reads, in a published article."""
+    return EventMention.objects.unrejected() if editor else EventMention.objects.public()
+
+
+def visible_events(*, editor: bool) -> QuerySet[Event]:
+    """Events with at least one report the reader may see."""
+    if not editor:
+        return Event.objects.public()
+    return Event.objects.filter(Exists(visible_links(editor=True).filter(event=OuterRef("pk"))))
+
+
+class PersonField(forms.CharField):
+    """A person or organisation by name, alias or slug: a text box, not a list of every person the archive knows."""
+
+    def __init__(self, *, kind: str | None = None, **kwargs) -> None:
+        super().__init__(required=False, max_length=200, **kwargs)
+        self.kind = kind
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return ""
+        person = person_named(text)
+        if person is None or (self.kind and person.kind != self.kind):
+            noun = "organisation" if self.kind == Person.Kind.ORGANISATION else "person or organisation"
+            raise forms.ValidationError(f"No {noun} of that name in the archive.")
+        return person.slug
 
 
 class TimelineFilterForm(forms.Form):
     """The page's filters; they feed the API's FilterSet, so page and API narrow alike."""
 
-    person = forms.ChoiceField(required=False)
-    organisation = forms.ChoiceField(required=False)
+    person = PersonField(label="Person")
+    organisation = PersonField(label="Organisation", kind=Person.Kind.ORGANISATION)
     source = forms.ChoiceField(required=False)
     story = forms.ChoiceField(required=False)
     precision = forms.ChoiceField(required=False, choices=[("", "Any precision"), *PRECISION_CHOICES])
@@ -30,38 +102,56 @@ class TimelineFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        involved = Person.objects.active().filter(Q(events__isnull=False) | Q(dated_mentions__event_link__isnull=False))
-        involved = involved.distinct().order_by("name")
-        self.fields["person"].choices = [("", "Anyone")] + [
-            (p.slug, p.name) for p in involved.filter(kind=Person.Kind.PERSON)
-        ]
-        self.fields["organisation"].choices = [("", "Any organisation")] + [
-            (p.slug, p.name) for p in involved.filter(kind=Person.Kind.ORGANISATION)
-        ]
-        self.fields["source"].choices = [("", "Any outlet")] + [
-            (s.slug, s.name) for s in Source.objects.filter(articles__status="published").distinct().order_by("name")
-        ]
-        self.fields["story"].choices = [("", "Any story")] + [(s.slug, s.title) for s in Story.objects.all()]
+        # Outlets and stories are few (editors make them); an EXISTS stops at each one's first published article.
+        published = Article.objects.published()
+        outlets = Source.objects.filter(Exists(published.filter(source=OuterRef("pk")))).order_by("name")
+        self.fields["source"].choices = [("", "Any outlet")] + list(outlets.values_list("slug", "name"))
+        self.fields["story"].choices = [("", "Any story")] + list(Story.objects.values_list("slug", "title"))
 
 
 @dataclass
 class Report:
-    article: Article
+    """A sentence of an article reporting a happening, as a list shows it."""
+
+    url: str
+    title: str
+    source: str
+    published_on: dt.date | None
     expression: str
     sentence: str
+
+    @classmethod
+    def of(cls, mention: DatedMention) -> Report:
+        """The report of ``mention`` (its article and outlet read with it)."""
+        article = mention.article
+        return cls(
+            url=article.get_absolute_url(),
+            title=article.title or article.original_filename,
+            source=article.source.name if article.source else "",
+            published_on=article.published_on,
+            expression=mention.expression,
+            sentence=reporting_sentence(mention),
+        )
 
 
 @dataclass
 class EventRow:
     event: Event
+    url: str
     date_label: str
     reports: list[Report]
+    report_count: int
 
     @property
     def machine_date(self) -> str:
         """The date for <time datetime>, at its precision ("2018", "2020-01", "2020-01-03")."""
         date = self.event.date
         return {"year": f"{date:%Y}", "month": f"{date:%Y-%m}"}.get(self.event.precision, date.isoformat())
+
+    @property
+    def more(self) -> int:
+        """Reports not shown under the event on the timeline."""
+        return self.report_count - len(self.reports)
 
 
 @dataclass
@@ -78,19 +168,72 @@ class Year:
     months: list[Month] = field(default_factory=list)
 
 
-def _rows(events, *, editor: bool) -> list[EventRow]:
-    rows = []
-    for event in events:
-        reports = [
-            Report(link.dated_mention.article, link.dated_mention.expression, link.sentence)
-            for link in event.event_mentions.all()
-            if link.dated_mention.status != DatedMention.Status.REJECTED
-            and (editor or link.dated_mention.article.status == Article.Status.PUBLISHED)
-        ]
-        if reports:
-            reports.sort(key=lambda r: (r.article.published_on is None, r.article.published_on, r.article.pk))
-            rows.append(EventRow(event, format_date(event.date, event.precision, event.end_date), reports))
-    return rows
+def _report_rows(links: QuerySet[EventMention]) -> QuerySet:
+    """``links`` as rows of what a report shows."""
+    return links.annotate(**sentence_context("dated_mention__")).values("context", "context_start", **REPORT_VALUES)
+
+
+def _reports(rows: Iterable[dict]) -> list[tuple[int, Report]]:
+    """(event id, report) of each report row, in their order; one more query for very long sentences, if any."""
+    rows = list(rows)
+    sentences = {}
+    for row in rows:
+        sentences[row["mention_pk"]] = sentence_in_context(
+            expression=row["expression"],
+            stored=row["stored_sentence"],
+            start=row["start"],
+            end=row["end"],
+            context=row["context"] or "",
+            context_start=row["context_start"],
+        )
+    # A sentence that may run past the text read around its date (a very long one) is cut from the whole body.
+    long = [pk for pk, sentence in sentences.items() if sentence is None]
+    for mention in (
+        DatedMention.objects.filter(pk__in=long)
+        .select_related("article")
+        .only("expression", "sentence", "start", "end", "article__body")
+    ):
+        sentences[mention.pk] = reporting_sentence(mention)
+    article_url = Paths("articles:article")
+    return [
+        (
+            row["event_pk"],
+            Report(
+                url=article_url(row["slug"]),
+                title=row["title"] or row["filename"],
+                source=row["source"] or "",
+                published_on=row["published_on"],
+                expression=row["expression"],
+                sentence=sentences[row["mention_pk"]],
+            ),
+        )
+        for row in rows
+    ]
+
+
+def _first_reports(events: list[Event], *, editor: bool) -> dict[int, tuple[list[Report], int]]:
+    """Each event's first REPORTS_SHOWN reports, earliest article first, and its number of reports."""
+    # Ranked on narrow rows first: only the reports shown read their article's text.
+    ranked = (
+        visible_links(editor=editor)
+        .filter(event__in=[e.pk for e in events])
+        .annotate(
+            n=Window(RowNumber(), partition_by=[F("event_id")], order_by=reading_order()),
+            total=Window(Count("pk"), partition_by=[F("event_id")]),
+        )
+        .filter(n__lte=REPORTS_SHOWN)
+        .order_by()  # EventMention's default order would join the events only to sort by them
+        .values_list("pk", "event_id", "total")
+    )
+    totals = {}
+    shown = []
+    for pk, event_id, total in ranked:
+        totals[event_id] = total
+        shown.append(pk)
+    found: dict[int, list[Report]] = {}
+    for event_id, report in _reports(_report_rows(EventMention.objects.filter(pk__in=shown).reading_order())):
+        found.setdefault(event_id, []).append(report)
+    return {event_id: (found.get(event_id, []), total) for event_id, total in totals.items()}
 
 
 def _by_year(rows: list[EventRow]) -> list[Year]:
@@ -109,33 +252,129 @@ def _by_year(rows: list[EventRow]) -> list[Year]:
     return years
 
 
-def timeline_index(request: HttpRequest) -> HttpResponse:
-    """The merged story: events oldest first, grouped by year and month, each citing its articles."""
-    editor = request.user.is_authenticated and request.user.has_perm("timeline.view_event")
-    form = TimelineFilterForm(request.GET or None)
-    events = Event.objects.all() if editor else Event.objects.public()
-    filtered = False
-    if form.is_bound and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-        filtered = bool(data)
-        events = EventFilter(data, queryset=events, request=request).qs
-    links = EventMention.objects.select_related("dated_mention__article__source").order_by("pk")
-    events = events.dated().chronological().prefetch_related(Prefetch("event_mentions", queryset=links))
-    rows = _rows(events, editor=editor)
+# A place on the timeline: (date, precision rank, id), the order chronological() sorts by.
+Key = tuple[dt.date, int, int]
+
+
+def _key(event: Event) -> Key:
+    return (event.date, event.precision_rank, event.pk)
+
+
+def _cursor(key: Key) -> str:
+    return f"{key[0].isoformat()}.{key[1]}.{key[2]}"
+
+
+def _parse_cursor(text: str | None) -> Key | None:
+    try:
+        day, rank, pk = (text or "").split(".")
+        return (dt.date.fromisoformat(day), int(rank), int(pk))
+    except ValueError:
+        return None
+
+
+def _beyond(events: QuerySet[Event], key: Key, *, later: bool) -> QuerySet[Event]:
+    """``events`` after (or before) ``key`` on the timeline; the bare date bound lets an index find the start."""
+    day, rank, pk = key
+    if later:
+        return events.filter(date__gte=day).filter(
+            Q(date__gt=day) | Q(date=day, precision_rank__gt=rank) | Q(date=day, precision_rank=rank, pk__gt=pk)
+        )
+    return events.filter(date__lte=day).filter(
+        Q(date__lt=day) | Q(date=day, precision_rank__lt=rank) | Q(date=day, precision_rank=rank, pk__lt=pk)
+    )
+
+
+def _page(request: HttpRequest, events: QuerySet[Event]) -> list[Event]:
+    """The events of the page the request names: after or before a cursor, from a year, or the first."""
+    events = events.dated().chronological()
+    before = _parse_cursor(request.GET.get("before"))
+    if before is not None:
+        page = list(_beyond(events, before, later=False).reverse()[:EVENTS_PER_PAGE])
+        return page[::-1]
+    after = _parse_cursor(request.GET.get("after"))
+    if after is not None:
+        events = _beyond(events, after, later=True)
+    else:
+        year = request.GET.get("year", "")
+        if year.isdigit() and 1 <= int(year) <= 9999:
+            events = events.filter(date__gte=dt.date(int(year), 1, 1))
+    return list(events[:EVENTS_PER_PAGE])
+
+
+def _undated(*, editor: bool) -> QuerySet[DatedMention]:
+    """Dated mentions no date could be fixed for yet (so on no event), by article title."""
     undated = (
         DatedMention.objects.filter(date__isnull=True, event_link__isnull=True)
         .exclude(status=DatedMention.Status.REJECTED)
         .select_related("article__source")
         .order_by("article__title", "start")
     )
-    if not editor:
-        undated = undated.filter(article__status=Article.Status.PUBLISHED)
+    return undated if editor else undated.filter(article__status=Article.Status.PUBLISHED)
+
+
+def timeline_index(request: HttpRequest) -> HttpResponse:
+    """The merged story, a page of events at a time: oldest first, by year and month, each citing its articles."""
+    editor = is_editor(request)
+    form = TimelineFilterForm(request.GET or None)
+    events = visible_events(editor=editor)
+    filters: dict = {}
+    if form.is_bound and form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        events = EventFilter(filters, queryset=events, request=request).qs
+    page = _page(request, events)
+    # The first and last events of the whole (filtered) timeline: index scans that stop at once.
+    ordered = events.dated().chronological().only("id", "date", "precision")
+    first, last = ordered.first(), ordered.reverse().first()
+    reports = _first_reports(page, editor=editor)
+    event_url = Paths("timeline:event", kwarg="pk")
+    rows = []
+    for event in page:
+        shown, total = reports.get(event.pk, ([], 0))
+        label = format_date(event.date, event.precision, event.end_date)
+        rows.append(EventRow(event, event_url(event.pk), label, shown, total))
+    earlier = bool(page) and _key(page[0]) != _key(first)
+    later = bool(page) and _key(page[-1]) != _key(last)
     context = {
         "form": form,
-        "filtered": filtered,
+        "filtered": bool(filters),
         "years": _by_year(rows),
         "event_count": len(rows),
-        "report_count": sum(len(r.reports) for r in rows),
-        "undated": [] if filtered else [Report(m.article, m.expression, reporting_sentence(m)) for m in undated],
+        "page_size": EVENTS_PER_PAGE,
+        "first": rows[0] if rows else None,
+        "last": rows[-1] if rows else None,
+        "earlier": _cursor(_key(page[0])) if earlier else None,
+        "later": _cursor(_key(page[-1])) if later else None,
+        "all_years": list(range(first.date.year, last.date.year + 1)) if first else [],
+        # The JSON link carries the filters as the API reads them (people by slug), not the paging.
+        "filter_query": urlencode({k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in filters.items()}),
     }
+    # Undated reports wait at the end of the unfiltered timeline, on its last page.
+    if not filters and not later:
+        undated = _undated(editor=editor)
+        context["undated"] = [Report.of(m) for m in undated.defer("article__raw_text")[:UNDATED_SHOWN]]
+        context["undated_count"] = (
+            len(context["undated"]) if len(context["undated"]) < UNDATED_SHOWN else undated.count()
+        )
     return render(request, "timeline/index.html", context)
+
+
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One event with every report of it, oldest article first, a page of reports at a time."""
+    editor = is_editor(request)
+    event = visible_events(editor=editor).filter(pk=pk).first()
+    if event is None:
+        raise Http404("No such event.")
+    links = visible_links(editor=editor).filter(event=event).reading_order()
+    page = Paginator(_report_rows(links), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    reports = [report for _event, report in _reports(page.object_list)]
+    label = format_date(event.date, event.precision, event.end_date)
+    row = EventRow(event, request.path, label, reports, page.paginator.count)
+    return render(request, "timeline/event_detail.html", {"row": row, "page": page})
+
+
+def undated_list(request: HttpRequest) -> HttpResponse:
+    """Every report whose date cannot be fixed yet, a page at a time."""
+    undated = _undated(editor=is_editor(request)).defer("article__raw_text")
+    page = Paginator(undated, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    reports = [Report.of(m) for m in page]
+    return render(request, "timeline/undated.html", {"page": page, "reports": reports})

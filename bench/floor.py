@@ -3,19 +3,21 @@
 Never tuned to make a goal easier: each view applies the filter its endpoint
 applies and returns the rows a page of that endpoint returns, related rows
 included (an article's authors and stories, an event's reports), each kind
-read with one .values() query as a prefetch would.
+read with one .values() query as a prefetch would. Visibility uses the
+models' own read rules (public events, visible quotes), as the endpoints do.
 """
 
 from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, Window
+from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.http import JsonResponse
 from django.urls import path
 
 from articles.models import Article, DatedMention, Mention, Person, Quote
-from timeline.models import Event, EventMention
+from articles.presentation import visible_quotes
+from timeline.models import Event, EventMention, reading_order
 
 PAGE = 20
 # Events in the TimelineJS feed.
@@ -58,13 +60,13 @@ def _with_related(rows: list[dict]) -> list[dict]:
 
 
 def _with_reports(rows: list[dict]) -> list[dict]:
-    """Adds each event's first reports (oldest article first), one query."""
+    """Adds each event's first reports (oldest article first) and how many it has, one query each."""
     ids = [row["id"] for row in rows]
     reports: dict[int, list] = {i: [] for i in ids}
-    oldest_first = [F("dated_mention__article__published_on").asc(nulls_last=True), F("dated_mention__article_id")]
     links = (
-        EventMention.objects.filter(event_id__in=ids)
-        .annotate(n=Window(RowNumber(), partition_by=F("event_id"), order_by=oldest_first))
+        EventMention.objects.public()
+        .filter(event_id__in=ids)
+        .annotate(n=Window(RowNumber(), partition_by=F("event_id"), order_by=reading_order()))
         .filter(n__lte=REPORTS_PER_EVENT)
         .order_by("event_id", "n")
         .values(
@@ -79,7 +81,14 @@ def _with_reports(rows: list[dict]) -> list[dict]:
     )
     for link in links:
         reports[link["event_id"]].append(link)
-    return [{**row, "reports": reports[row["id"]]} for row in rows]
+    counts = dict(
+        EventMention.objects.public()
+        .filter(event_id__in=ids)
+        .values("event_id")
+        .annotate(n=Count("id"))
+        .values_list("event_id", "n")
+    )
+    return [{**row, "reports": reports[row["id"]], "report_count": counts.get(row["id"], 0)} for row in rows]
 
 
 def article_list(request):
@@ -115,7 +124,8 @@ def article_detail(request, slug):
 
 
 def quotes_by_speaker(request):
-    rows = Quote.objects.filter(speaker__slug=request.GET["speaker"], article__status="published").order_by("-id")
+    rows = visible_quotes().filter(speaker__slug=request.GET["speaker"])
+    rows = rows.order_by(F("article__published_on").desc(nulls_last=True), "-id")
     rows = rows.values(
         "id",
         "text",
@@ -136,13 +146,13 @@ def quotes_by_speaker(request):
 
 
 def events(request):
-    rows = Event.objects.order_by("date", "id")
+    rows = Event.objects.public().order_by("date", "id")
     rows = rows.values("id", "date", "end_date", "precision", "title", "summary", "place", "status")
     return JsonResponse({"results": _with_reports(list(rows[:PAGE]))})
 
 
 def timeline_json(request):
-    rows = Event.objects.exclude(date=None).order_by("date", "id")
+    rows = Event.objects.public().exclude(date=None).order_by("date", "id")
     rows = rows.values("id", "date", "end_date", "precision", "title", "summary")
     return JsonResponse({"events": _with_reports(list(rows[:FEED_EVENTS]))})
 

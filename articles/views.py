@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from articles import presentation
+from articles.caching import cached_page
 from articles.models import Article, DatedMention, Mention, Person, Quote, Source, Story
 from articles.services import normalize_name
 
@@ -157,6 +158,7 @@ def quote_cards(queryset: QuerySet[Quote]) -> QuerySet[Quote]:
 
 
 @require_safe
+@cached_page
 def article_list(request: HttpRequest) -> HttpResponse:
     """Published articles, newest first, with filters, search and pagination."""
     form = ArticleFilterForm(request.GET or None)
@@ -225,6 +227,7 @@ def _json_ld(request: HttpRequest, article: Article, authors: list[Person]) -> d
 
 
 @require_safe
+@cached_page
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One article: its metadata, body with every quote anchored and linked to its speaker, mentions, events."""
     # The raw text has its own page; the search vector is the database's.
@@ -313,6 +316,7 @@ def article_raw(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@cached_page
 def source_list(request: HttpRequest) -> HttpResponse:
     """Every outlet with published articles."""
     sources = (
@@ -326,6 +330,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_page
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An outlet and its published articles, newest first."""
     source = get_object_or_404(Source, slug=slug)
@@ -350,6 +355,7 @@ def person_or_redirect(slug: str) -> Person | HttpResponsePermanentRedirect:
 
 
 @require_safe
+@cached_page
 def person_list(request: HttpRequest) -> HttpResponse:
     """People and organisations who speak or are named in published articles, most quoted first."""
     # Two counts, each one pass over its table grouped by person: joining every quote to every mention of a
@@ -486,6 +492,7 @@ PERSON_QUOTE_FIELDS = (
 
 
 @require_safe
+@cached_page
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A person or organisation: roles, aliases, statements in date order (a page at a time), quotes per month."""
     person = person_or_redirect(slug)
@@ -547,6 +554,7 @@ NEWEST_QUOTES = (F("article__published_on").desc(nulls_last=True), F("article_id
 
 
 @require_safe
+@cached_page
 def quote_list(request: HttpRequest) -> HttpResponse:
     """Full-text search over quotes, filtered by speaker."""
     form = QuoteFilterForm(request.GET or None)

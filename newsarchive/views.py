@@ -12,6 +12,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from articles import presentation
+from articles.caching import cached_page
 from articles.models import Alias, Article, Person, Quote, Source, Story
 from articles.views import article_cards, event_url, quote_cards
 from timeline.models import Event
@@ -45,6 +46,7 @@ def _home_stats() -> tuple[list[Person], dict[str, int]]:
 
 
 @require_safe
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     """Latest articles, most-quoted people, newest timeline events, stories and the archive's counts."""
     published = Article.objects.published()
@@ -79,6 +81,7 @@ def capped_count(queryset: QuerySet, *, cap: int) -> tuple[int, bool]:
 
 
 @require_safe
+@cached_page
 def search(request: HttpRequest) -> HttpResponse:
     """One box over articles, quotes and people: full text on PostgreSQL, substring match on SQLite."""
     query = " ".join(request.GET.get("q", "").split())[:200]

@@ -15,8 +15,10 @@ from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
 
 from articles.api.links import Paths
+from articles.caching import cached_page
 from articles.models import PRECISION_CHOICES, Article, DatedMention, Person, Source, Story
 from articles.views import person_named
 from timeline.api.filters import EventFilter
@@ -312,6 +314,8 @@ def _undated(*, editor: bool) -> QuerySet[DatedMention]:
     return undated if editor else undated.filter(article__status=Article.Status.PUBLISHED)
 
 
+@require_safe
+@cached_page
 def timeline_index(request: HttpRequest) -> HttpResponse:
     """The merged story, a page of events at a time: oldest first, by year and month, each citing its articles."""
     editor = is_editor(request)
@@ -358,6 +362,8 @@ def timeline_index(request: HttpRequest) -> HttpResponse:
     return render(request, "timeline/index.html", context)
 
 
+@require_safe
+@cached_page
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One event with every report of it, oldest article first, a page of reports at a time."""
     editor = is_editor(request)
@@ -372,6 +378,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "timeline/event_detail.html", {"row": row, "page": page})
 
 
+@require_safe
+@cached_page
 def undated_list(request: HttpRequest) -> HttpResponse:
     """Every report whose date cannot be fixed yet, a page at a time."""
     undated = _undated(editor=is_editor(request)).defer("article__raw_text")

@@ -40,6 +40,7 @@ from articles.api.filters import ArchiveFilterBackend, is_editor
 from articles.api.pagination import KeysetPagination
 from articles.api.parsers import StrictJSONParser
 from articles.api.permissions import ModelPermissionsOrAnonReadOnly
+from articles.caching import CachedReadMixin
 from articles.models import Article, DatedMention, Mention, Person, Quote, Source
 from newsarchive import pipeline
 
@@ -71,7 +72,9 @@ class NulFreeQueryMixin:
         super().initial(request, *args, **kwargs)
 
 
-class ArchiveViewSet(NulFreeQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ArchiveViewSet(
+    CachedReadMixin, NulFreeQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Read for everyone, with conditional GET; PATCH for editors with the version they read."""
 
     lookup_field = "slug"

@@ -22,6 +22,7 @@ from articles.api.links import Paths
 from articles.api.pagination import KeysetPagination
 from articles.api.permissions import ModelPermissionsOrAnonReadOnly
 from articles.api.views import NulFreeQueryMixin
+from articles.caching import CachedReadMixin
 from articles.models import DatedMention, Person
 from timeline import services
 from timeline.api.filters import EventFilter
@@ -57,6 +58,7 @@ def events_for(request) -> QuerySet:
 
 
 class EventViewSet(
+    CachedReadMixin,
     NulFreeQueryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -124,7 +126,7 @@ def _feed_parameter(name: str, f) -> OpenApiParameter:
 
 
 @method_decorator(cache_control(max_age=300, public=True), name="get")
-class TimelineFeedView(NulFreeQueryMixin, APIView):
+class TimelineFeedView(CachedReadMixin, NulFreeQueryMixin, APIView):
     """The events in TimelineJS3's JSON format (https://timeline.knightlab.com/docs/json-format.html)."""
 
     permission_classes = [AllowAny]
@@ -190,7 +192,7 @@ class TimelineFeedView(NulFreeQueryMixin, APIView):
     "the event's `reports` show only the first few.",
     parameters=[OpenApiParameter("event_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The event's id.")],
 )
-class EventReportListView(NulFreeQueryMixin, generics.ListAPIView):
+class EventReportListView(CachedReadMixin, NulFreeQueryMixin, generics.ListAPIView):
     """The reports of one event that the requester may see."""
 
     queryset = EventMention.objects.all()  # the model, for the permissions; get_queryset() says which reports

@@ -1,0 +1,113 @@
+"""Public responses cached under the database's snapshot: a hit is exactly what a fresh render would give.
+
+PostgreSQL's ``pg_current_snapshot()`` names the transactions a query can see.
+While it is unchanged no committed row anywhere has changed, and every commit
+of a write changes it. So a response rendered for an anonymous reader is kept
+under (its URL, the snapshot read before rendering) and served again until
+anything at all is written: no expiry to tune, no invalidation to forget, and
+an editor's correction shows on the next request.
+
+Nothing is cached for signed-in users (editors see unpublished work), on
+databases without snapshots (SQLite), or inside an open transaction (our own
+uncommitted writes do not move the snapshot; requests run outside one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from rest_framework.response import Response
+
+# Entries are never stale, so the timeout only bounds the memory they hold.
+TIMEOUT = 600
+_SAFE = ("GET", "HEAD")
+
+
+def database_state() -> str | None:
+    """The snapshot of committed transactions a query would see now, or None where it cannot be trusted."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_snapshot()::text")
+        return cursor.fetchone()[0]
+
+
+def _key(kind: str, path: str, state: str, variant: str = "") -> str:
+    digest = hashlib.sha256("\0".join((kind, path, state, variant)).encode()).hexdigest()
+    return f"snapshot:{kind}:{digest}"
+
+
+def page_key(request: HttpRequest) -> str | None:
+    """The cache key of an anonymous GET of a page, or None when it must be rendered afresh."""
+    if request.method not in _SAFE or request.user.is_authenticated:
+        return None
+    state = database_state()
+    return None if state is None else _key("page", request.get_full_path(), state)
+
+
+def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serves anonymous GETs of a page view from the cache while the database is unchanged."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        key = page_key(request)
+        if key is None:
+            return view(request, *args, **kwargs)
+        hit = cache.get(key)
+        if hit is not None:
+            content, headers = hit
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            cache.set(key, (response.content, list(response.items())), TIMEOUT)
+        return response
+
+    return wrapper
+
+
+class CachedReadMixin:
+    """For DRF views: anonymous GETs answered from the cache while the database is unchanged.
+
+    The check runs after authentication, permissions and throttling (``initial``), so a cached answer
+    still counts against the anonymous rate, and only the handler's work is saved. What is kept is the
+    handler's data and headers; rendering, ETags and conditional answers happen per request as before.
+    """
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if request.method not in _SAFE or request.user.is_authenticated:
+            return
+        state = database_state()
+        if state is None:
+            return
+        name = request.method.lower()
+        handler = getattr(self, name)
+        key = _key("api", request._request.get_full_path(), state, request.accepted_renderer.format)
+
+        def cached_handler(request, *args, **kwargs):
+            hit = cache.get(key)
+            if hit is not None:
+                data, headers, attributes = hit
+                self.__dict__.update(attributes)
+                response = Response(data)
+                for header, value in headers:
+                    response[header] = value
+                return response
+            response = handler(request, *args, **kwargs)
+            # Only data DRF renders per request (a streamed CSV export is not kept).
+            if isinstance(response, Response) and response.status_code == 200:
+                attributes = {"etag_version": getattr(self, "etag_version", None)}
+                headers = [(h, v) for h, v in response.items() if h.lower() != "content-type"]
+                cache.set(key, (response.data, headers, attributes), TIMEOUT)
+            return response
+
+        setattr(self, name, cached_handler)

@@ -1,0 +1,86 @@
+"""Public responses cached under the database snapshot: served again only while nothing has been written."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles import caching, services
+from articles.models import Article
+from tests.factories import ArticleFactory, QuoteFactory, editor_user
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def committed(transactional_db):
+    """A published article with a quote, committed (requests then run outside any transaction, as in production)."""
+    cache.clear()
+    quote = QuoteFactory(article=ArticleFactory(title="Ministers meet in Baghdad", slug="ministers-meet"))
+    yield quote.article
+    cache.clear()
+
+
+def _queries(client, url: str, **extra) -> tuple[int, bytes]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, **extra)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.content
+
+
+@pytest.mark.parametrize(
+    "url", ["/articles/ministers-meet/", "/articles/", "/", "/timeline/", "/api/v1/articles/ministers-meet/"]
+)
+def test_a_repeated_anonymous_read_costs_one_query_and_gives_the_same_answer(client, committed, url):
+    first_queries, first = _queries(client, url)
+    again_queries, again = _queries(client, url)
+    assert again == first
+    assert first_queries > 1
+    assert again_queries == 1  # the snapshot, and nothing else
+
+
+def test_an_editors_change_shows_on_the_next_request(client, committed):
+    for url in ("/articles/ministers-meet/", "/api/v1/articles/ministers-meet/"):
+        client.get(url)
+    services.article_update(article=committed, data={"title": "Ministers meet again in Baghdad"})
+    assert b"Ministers meet again in Baghdad" in client.get("/articles/ministers-meet/").content
+    assert client.get("/api/v1/articles/ministers-meet/").json()["title"] == "Ministers meet again in Baghdad"
+
+
+def test_a_withdrawn_article_is_gone_at_once(client, committed):
+    assert client.get("/articles/ministers-meet/").status_code == 200
+    services.article_withdraw(article=committed, reason="Published in error.")
+    assert client.get("/articles/ministers-meet/").status_code == 410
+    assert client.get("/api/v1/articles/ministers-meet/").status_code == 410
+
+
+def test_editors_are_never_served_the_public_answer_nor_leak_theirs(client, committed):
+    draft = ArticleFactory(title="Draft not yet public", slug="draft-article", status=Article.Status.DRAFT)
+    public = client.get("/api/v1/articles/").json()["results"]
+    assert draft.slug not in [row["slug"] for row in public]
+    editor = editor_user()
+    client.force_login(editor)
+    seen = client.get("/api/v1/articles/").json()["results"]
+    assert draft.slug in [row["slug"] for row in seen]
+    client.logout()
+    again = client.get("/api/v1/articles/").json()["results"]
+    assert draft.slug not in [row["slug"] for row in again]
+
+
+def test_a_cached_api_answer_keeps_its_etag_and_conditional_get(client, committed):
+    first = client.get("/api/v1/articles/ministers-meet/")
+    again = client.get("/api/v1/articles/ministers-meet/")
+    assert again["ETag"] == first["ETag"]
+    assert first["ETag"].startswith(f'"{committed.version}-')
+    assert client.get("/api/v1/articles/ministers-meet/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_inside_a_transaction_nothing_is_cached(client, db):
+    """Within an open transaction our own writes do not move the snapshot, so the cache stands aside."""
+    ArticleFactory(slug="in-transaction")
+    assert caching.database_state() is None
+    first_queries, _ = _queries(client, "/articles/in-transaction/")
+    again_queries, _ = _queries(client, "/articles/in-transaction/")
+    assert again_queries == first_queries > 1

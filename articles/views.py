@@ -22,11 +22,19 @@ from articles.models import Article, DatedMention, Mention, Person, Quote, Sourc
 from articles.services import normalize_name
 
 PAGE_SIZE = 20
+# As in the API: a reader may ask for up to this many rows a page.
+MAX_PAGE_SIZE = 100
+
+
+def page_size(request: HttpRequest, default: int) -> int:
+    """Rows per page: ``page_size`` (1 to MAX_PAGE_SIZE) when the reader asks, else ``default``."""
+    raw = request.GET.get("page_size", "")
+    return min(max(int(raw), 1), MAX_PAGE_SIZE) if raw.isdigit() else default
 
 
 def paginate(request: HttpRequest, rows: QuerySet | Sequence, *, per_page: int = PAGE_SIZE) -> Page:
     """The requested page of ``rows``; a page number out of range gives the nearest page, never an error."""
-    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+    return Paginator(rows, page_size(request, per_page)).get_page(request.GET.get("page"))
 
 
 def event_url(event_id: int) -> str:
@@ -507,7 +515,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "pk", "text", "statement_link__statement_id", "article__published_on", "article_id", "start"
         )
     ]
-    page = Paginator(_statements(spoken), STATEMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(_statements(spoken), page_size(request, STATEMENTS_PER_PAGE)).get_page(request.GET.get("page"))
     shown = [quote.pk for statement in page for quote in statement.spoken]
     cards = Quote.objects.filter(pk__in=shown).select_related("article__source").only(*PERSON_QUOTE_FIELDS)
     by_pk = {quote.pk: quote for quote in cards}

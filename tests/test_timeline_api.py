@@ -317,6 +317,13 @@ def test_timeline_page_shows_a_page_of_events_and_pages_keep_the_filters(seeded,
     assert event_ids(second) == days[3:6]
 
 
+def test_timeline_page_size_is_the_readers_choice(seeded, client):
+    everything = [e.pk for e in Event.objects.public().dated().chronological()]
+    page = client.get("/timeline/?page_size=2").content.decode()
+    assert event_ids(page) == everything[:2]
+    assert event_ids(client.get(link(page, "next")).content.decode()) == everything[2:4]
+
+
 def test_timeline_page_jumps_to_a_year(seeded, client, monkeypatch):
     monkeypatch.setattr(timeline_views, "EVENTS_PER_PAGE", 3)
     page = client.get("/timeline/").content.decode()

@@ -275,6 +275,16 @@ def test_article_list_paginates(client, archive):
     assert 'rel="next"' not in filtered
 
 
+def test_a_reader_chooses_the_page_size_from_1_to_100(client, archive):
+    for n in range(25):
+        make_article(slug=f"bulk-{n:02d}", body="Bulk.", published_on=date(2021, 1, 1 + n))
+    one = html(client.get("/articles/?page_size=1"))
+    assert len(slugs_listed(one)) == 1
+    assert "page_size=1" in one.split('rel="next"')[0].rsplit("href=", 1)[1]  # the next page keeps the size
+    assert len(slugs_listed(html(client.get("/articles/?page_size=1000")))) > 20  # capped at 100, all of these
+    assert len(slugs_listed(html(client.get("/articles/?page_size=many")))) == 20  # nonsense: the default
+
+
 # ---------------------------------------------------------------- article page
 
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 from articles.api.links import Paths
 from articles.caching import cached_page
 from articles.models import PRECISION_CHOICES, Article, DatedMention, Person, Source, Story
-from articles.views import person_named
+from articles.views import page_size, person_named
 from timeline.api.filters import EventFilter
 from timeline.matching import format_date
 from timeline.models import (
@@ -289,9 +289,10 @@ def _beyond(events: QuerySet[Event], key: Key, *, later: bool) -> QuerySet[Event
 def _page(request: HttpRequest, events: QuerySet[Event]) -> list[Event]:
     """The events of the page the request names: after or before a cursor, from a year, or the first."""
     events = events.dated().chronological()
+    size = page_size(request, EVENTS_PER_PAGE)
     before = _parse_cursor(request.GET.get("before"))
     if before is not None:
-        page = list(_beyond(events, before, later=False).reverse()[:EVENTS_PER_PAGE])
+        page = list(_beyond(events, before, later=False).reverse()[:size])
         return page[::-1]
     after = _parse_cursor(request.GET.get("after"))
     if after is not None:
@@ -300,7 +301,7 @@ def _page(request: HttpRequest, events: QuerySet[Event]) -> list[Event]:
         year = request.GET.get("year", "")
         if year.isdigit() and 1 <= int(year) <= 9999:
             events = events.filter(date__gte=dt.date(int(year), 1, 1))
-    return list(events[:EVENTS_PER_PAGE])
+    return list(events[:size])
 
 
 def _undated(*, editor: bool) -> QuerySet[DatedMention]:
@@ -343,7 +344,7 @@ def timeline_index(request: HttpRequest) -> HttpResponse:
         "filtered": bool(filters),
         "years": _by_year(rows),
         "event_count": len(rows),
-        "page_size": EVENTS_PER_PAGE,
+        "page_size": page_size(request, EVENTS_PER_PAGE),
         "first": rows[0] if rows else None,
         "last": rows[-1] if rows else None,
         "earlier": _cursor(_key(page[0])) if earlier else None,

@@ -41,6 +41,9 @@ ARTICLE_FIELDS = (
 )
 # Reports embedded per event in lists and the feed, as the events API embeds them.
 REPORTS_PER_EVENT = 5
+# The timeline page: events a page, reports shown per event.
+TIMELINE_PAGE = 50
+TIMELINE_REPORTS = 3
 
 
 def _with_related(rows: list[dict]) -> list[dict]:
@@ -59,7 +62,7 @@ def _with_related(rows: list[dict]) -> list[dict]:
     return [{**row, "authors": authors[row["id"]], "stories": stories[row["id"]]} for row in rows]
 
 
-def _with_reports(rows: list[dict]) -> list[dict]:
+def _with_reports(rows: list[dict], *, shown: int = REPORTS_PER_EVENT) -> list[dict]:
     """Adds each event's first reports (oldest article first) and how many it has, one query each."""
     ids = [row["id"] for row in rows]
     reports: dict[int, list] = {i: [] for i in ids}
@@ -67,7 +70,7 @@ def _with_reports(rows: list[dict]) -> list[dict]:
         EventMention.objects.public()
         .filter(event_id__in=ids)
         .annotate(n=Window(RowNumber(), partition_by=F("event_id"), order_by=reading_order()))
-        .filter(n__lte=REPORTS_PER_EVENT)
+        .filter(n__lte=shown)
         .order_by("event_id", "n")
         .values(
             "event_id",
@@ -157,6 +160,13 @@ def timeline_json(request):
     return JsonResponse({"events": _with_reports(list(rows[:FEED_EVENTS]))})
 
 
+def timeline_page(request):
+    """The timeline page's rows: a page of events, each with its first reports and their count."""
+    rows = Event.objects.public().exclude(date=None).order_by("date", "id")
+    rows = rows.values("id", "date", "end_date", "precision", "title", "summary")
+    return JsonResponse({"events": _with_reports(list(rows[:TIMELINE_PAGE]), shown=TIMELINE_REPORTS)})
+
+
 def person(request, slug):
     row = Person.objects.filter(slug=slug).values("id", "name", "roles").first()
     quotes = list(Quote.objects.filter(speaker__slug=slug).order_by("-id").values("id", "text", "article__slug")[:PAGE])
@@ -170,5 +180,6 @@ urlpatterns = [
     path("floor/quotes/", quotes_by_speaker),
     path("floor/events/", events),
     path("floor/timeline.json", timeline_json),
+    path("floor/timeline/", timeline_page),
     path("floor/people/<slug:slug>/", person),
 ]

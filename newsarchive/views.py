@@ -29,12 +29,19 @@ def _home_stats() -> tuple[list[Person], dict[str, int]]:
     """The most-quoted people and the archive's counts, as the home page shows them."""
     published = Article.objects.published()
     quotes = presentation.visible_quotes()
-    people = list(
-        Person.objects.active()
-        .annotate(quote_count=Count("quotes", filter=Q(quotes__in=quotes), distinct=True))
-        .filter(quote_count__gt=0)
-        .order_by("-quote_count", "name")[:8]
+    # One GROUP BY over the visible quotes, then the eight people: not a count per person over every quote.
+    top = list(
+        quotes.filter(speaker__in=Person.objects.active())
+        .values("speaker_id", "speaker__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "speaker__name")[:8]
     )
+    by_id = Person.objects.in_bulk([row["speaker_id"] for row in top])
+    people = []
+    for row in top:
+        person = by_id[row["speaker_id"]]
+        person.quote_count = row["n"]
+        people.append(person)
     counts = {
         "articles": published.count(),
         "sources": Source.objects.filter(Exists(published.filter(source=OuterRef("pk")))).count(),

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from rapidfuzz import fuzz, process
+from simple_history.utils import bulk_create_with_history
 
 from articles.extraction import EXTRACTOR_VERSION
 from articles.extraction import types as ex
@@ -66,23 +69,43 @@ def normalize_name(name: str) -> str:
     return _SPACE.sub(" ", bare).strip()
 
 
+def _slug_base(text: str, max_length: int = 80) -> str:
+    return (slugify(text)[:max_length].strip("-")) or "item"
+
+
 def _unique_slug(model, base: str, *, max_length: int = 80, exclude_pk: int | None = None) -> str:
-    base = (slugify(base)[:max_length].strip("-")) or "item"
-    slug, n = base, 1
+    base = _slug_base(base, max_length)
     qs = model.objects.all()
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
-    while qs.filter(slug=slug).exists():
+    if not qs.filter(slug=base).exists():
+        return base
+    # Taken: one query for the numbered ones instead of one per number tried.
+    taken = set(qs.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
+    n = 2
+    while f"{base}-{n}" in taken:
         n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return f"{base}-{n}"
 
 
 def person_alias_add(*, person: Person, name: str) -> None:
     """Record ``name`` as another name of ``person`` (no-op when known)."""
-    norm = normalize_name(name)
-    if norm and norm != normalize_name(person.name):
-        Alias.objects.get_or_create(person=person, normalized=norm, defaults={"name": name})
+    person_aliases_add(person=person, names=[name])
+
+
+def person_aliases_add(*, person: Person, names: Iterable[str]) -> None:
+    """Record ``names`` as other names of ``person`` in one query; known ones (by normalized form) stay as they are."""
+    own = normalize_name(person.name)
+    new: dict[str, str] = {}
+    for name in names:
+        norm = normalize_name(name)
+        if norm and norm != own:
+            new.setdefault(norm, name)  # the first spelling of a form is the one kept, as when added one by one
+    if new:
+        # ON CONFLICT DO NOTHING on (person, normalized): a known form keeps its first spelling.
+        Alias.objects.bulk_create(
+            [Alias(person=person, normalized=norm, name=name) for norm, name in new.items()], ignore_conflicts=True
+        )
 
 
 def person_resolve(*, name: str, kind: str, threshold: float, roles: Iterable[str] = ()) -> Person:
@@ -91,34 +114,295 @@ def person_resolve(*, name: str, kind: str, threshold: float, roles: Iterable[st
     A weak match creates a new Person rather than merging two people: editors merge.
     """
     norm = normalize_name(name)
+    found = _person_named(name=name, norm=norm, kind=kind)
+    return _person_settle(found, name=name, norm=norm, kind=kind, threshold=threshold, roles=roles)[0]
+
+
+def _person_named(*, name: str, norm: str, kind: str) -> Person | None:
+    """The first person (by id) of ``kind`` called ``name`` (any case) or with an alias normalized to ``norm``."""
+    # The alias join is a LEFT JOIN: a person with no alias at all is found by name here too.
     active = Person.objects.active().filter(kind=kind)
-    person = active.filter(Q(aliases__normalized=norm) | Q(name__iexact=name)).order_by("id").first() or next(
-        (p for p in active.filter(name__iexact=name)), None
-    )
+    return active.filter(Q(aliases__normalized=norm) | Q(name__iexact=name)).order_by("id").first()
+
+
+def _person_settle(
+    person: Person | None,
+    *,
+    name: str,
+    norm: str,
+    kind: str,
+    threshold: float,
+    roles: Iterable[str],
+    known_aliases: set[str] | None = None,
+    people: _People | None = None,
+) -> tuple[Person, bool]:
+    """person_resolve after the exact lookup found ``person`` (or nobody); and whether it created the row.
+
+    ``known_aliases``: forms already recorded for ``person`` (the alias of ``name`` is then not written again).
+    ``people``: the article's resolver, which answers the fuzzy lookup and the slug from what it read.
+    """
     if person is None and norm:
-        # Fuzzy matching only among names that share a token, which keeps it
-        # cheap on a large archive and stops "Ali" matching "Alina".
-        tokens = [t for t in norm.split() if len(t) > 2]
-        if tokens:
-            token_q = Q()
-            for t in tokens:
-                token_q |= Q(name__icontains=t) | Q(aliases__normalized__icontains=t)
-            candidates: dict[str, Person] = {}
-            for p in active.filter(token_q).prefetch_related("aliases").distinct()[:500]:
-                candidates[normalize_name(p.name)] = p
-                for a in p.aliases.all():
-                    candidates.setdefault(a.normalized, p)
-            match = process.extractOne(norm, list(candidates), scorer=fuzz.ratio, score_cutoff=threshold)
-            if match is not None:
-                person = candidates[match[0]]
+        if people is not None:
+            person = people.fuzzy(norm=norm, kind=kind)
+        else:
+            person = _person_fuzzy(norm=norm, kind=kind, threshold=threshold)
     if person is None:
-        return Person.objects.create(kind=kind, name=name, slug=_unique_slug(Person, name), roles=sorted(set(roles)))
-    person_alias_add(person=person, name=name)
+        slug = people.slug(name) if people is not None else _unique_slug(Person, name)
+        return Person.objects.create(kind=kind, name=name, slug=slug, roles=sorted(set(roles))), True
+    if known_aliases is None or norm not in known_aliases:
+        person_alias_add(person=person, name=name)
     new_roles = [r for r in roles if r not in person.roles]
     if new_roles and "roles" not in person.locked_fields:
         person.roles = [*person.roles, *new_roles]
         person.save(update_fields=["roles", "updated_at"])
-    return person
+    return person, False
+
+
+def _person_fuzzy(*, norm: str, kind: str, threshold: float) -> Person | None:
+    """The person whose name or alias is closest to ``norm`` (at least ``threshold``), among those sharing a token."""
+    # Fuzzy matching only among names that share a token, which keeps it
+    # cheap on a large archive and stops "Ali" matching "Alina".
+    tokens = [t for t in norm.split() if len(t) > 2]
+    if not tokens:
+        return None
+    token_q = Q()
+    for t in tokens:
+        token_q |= Q(name__icontains=t) | Q(aliases__normalized__icontains=t)
+    # Ids and names only, and the aliases apart: building a model instance for each candidate cost more
+    # than the query. The same people, in the same order (by name, then id), as the rows would be.
+    active = Person.objects.active().filter(kind=kind)
+    people = list(active.filter(token_q).distinct().order_by("name", "id").values_list("pk", "name")[:500])
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for person_id, alias in Alias.objects.filter(person__in=[pk for pk, _ in people]).values_list(
+        "person_id", "normalized"
+    ):
+        aliases[person_id].append(alias)
+    candidates: dict[str, int] = {}
+    for pk, name in people:
+        candidates[normalize_name(name)] = pk
+        for alias in aliases[pk]:
+            candidates.setdefault(alias, pk)
+    match = process.extractOne(norm, list(candidates), scorer=fuzz.ratio, score_cutoff=threshold)
+    return Person.objects.get(pk=candidates[match[0]]) if match is not None else None
+
+
+def _tokens(norm: str) -> list[str]:
+    # The words a fuzzy lookup searches by: longer than two letters ("Ali" must not find "Alina").
+    return [t for t in norm.split() if len(t) > 2]
+
+
+def _may_contain(text: str, tokens: Iterable[str]) -> bool:
+    """False only when the database cannot find any of ``tokens`` in ``text`` ignoring case (``icontains``)."""
+    folded, upper, normal = text.casefold(), text.upper(), normalize_name(text)
+    return any(t in folded or t in normal or t.upper() in upper for t in tokens)
+
+
+def _maybe_same_in_any_case(a: str, b: str) -> bool:
+    """False only when the database cannot find ``a`` equal to ``b`` ignoring case (``name__iexact``).
+
+    The database upper-cases letter by letter (libc) or as Unicode does (ICU): either way each letter
+    of one is a case variant of the letter of the other, or both upper-case alike as a whole.
+    """
+    if a.upper() == b.upper():
+        return True
+    return len(a) == len(b) and all(
+        x == y or x.upper() == y.upper() or x.casefold() == y.casefold() for x, y in zip(a, b, strict=True)
+    )
+
+
+class _People:
+    """person_resolve for the names one article uses, with the exact lookups of all of them read in one query.
+
+    Names resolve one by one as before, in the same order; each sees the people and aliases the earlier
+    ones created. Every answer is the one person_resolve would give at that moment: where what was read
+    cannot tell (a name that may equal another in some other case), it asks the database again.
+    """
+
+    def __init__(self, *, names: Iterable[tuple[str, str]], forms: Iterable[str], threshold: float) -> None:
+        self.threshold = threshold
+        wanted = list(dict.fromkeys(names))
+        self.norms = {name: normalize_name(name) for name, _kind in wanted}
+        self.kinds = {kind for _name, kind in wanted}
+        self.state: dict[int, Person] = {}  # each person read or written, as the database has it now
+        self.aliases: dict[int, set[str]] = defaultdict(set)  # forms known to be recorded, by person
+        self.added: dict[int, set[str]] = defaultdict(set)  # forms recorded since, by person
+        self.created: list[Person] = []
+        self._candidates: _Candidates | None = None
+        self._taken_slugs: set[str] | None = None
+        if not wanted:
+            return
+        # Everyone an exact lookup of these names could find (by any case of the name, or by a form),
+        # with those forms: the people found by name come with all their forms.
+        condition = Q(aliases__normalized__in={*self.norms.values(), *(normalize_name(f) for f in forms)})
+        for spelling in dict.fromkeys(name for name, _kind in wanted):
+            condition |= Q(name__iexact=spelling)
+        rows = (
+            Person.objects.active()
+            .filter(kind__in=self.kinds)
+            .filter(condition)
+            .annotate(alias_normalized=F("aliases__normalized"))
+        )
+        for row in rows:
+            self.state.setdefault(row.pk, row)
+            if row.alias_normalized is not None:
+                self.aliases[row.pk].add(row.alias_normalized)
+
+    def resolve(self, *, name: str, kind: str, roles: Iterable[str] = ()) -> Person:
+        """What person_resolve(name=name, kind=kind, roles=roles) returns now."""
+        norm = self.norms.get(name)
+        person: Person | None
+        if norm is None or kind not in self.kinds:  # a name not read up front
+            norm = normalize_name(name)
+            person = _person_named(name=name, norm=norm, kind=kind)
+        else:
+            # _person_named's answer: the first by id of the people of this kind so named or with this form.
+            same = [p for p in self.state.values() if p.kind == kind]
+            best = min((p.pk for p in same if p.name == name or norm in self.aliases[p.pk]), default=None)
+            if any(
+                p.name != name and (best is None or p.pk < best) and _maybe_same_in_any_case(p.name, name) for p in same
+            ):
+                # Only the database knows whether it finds these two names equal in another case.
+                person = _person_named(name=name, norm=norm, kind=kind)
+            else:
+                # A copy: the caller may change and save it, as it may the row person_resolve reads.
+                person = copy.copy(self.state[best]) if best is not None else None
+        known = self.aliases[person.pk] if person is not None else None
+        person, created = _person_settle(
+            person,
+            name=name,
+            norm=norm,
+            kind=kind,
+            threshold=self.threshold,
+            roles=roles,
+            known_aliases=known,
+            people=self,
+        )
+        if created:
+            self.created.append(person)
+        elif norm and norm != normalize_name(person.name):
+            self._recorded(person.pk, norm)
+        self.saved(person)
+        return person
+
+    def add_aliases(self, *, person: Person, names: Iterable[str]) -> None:
+        """person_aliases_add, skipping the forms known to be recorded already."""
+        own = normalize_name(person.name)
+        known = self.aliases[person.pk]
+        new = [n for n in names if (norm := normalize_name(n)) and norm != own and norm not in known]
+        if new:
+            person_aliases_add(person=person, names=new)
+            for n in new:
+                self._recorded(person.pk, normalize_name(n))
+
+    def saved(self, person: Person, fields: Iterable[str] | None = None) -> None:
+        """``person`` was read, or its ``fields`` written, as it is now: later answers start from it."""
+        known = self.state.get(person.pk)
+        if fields is None or known is None:
+            self.state[person.pk] = copy.copy(person)
+            return
+        for f in fields:
+            attname = Person._meta.get_field(f).attname
+            setattr(known, attname, getattr(person, attname))
+
+    def fuzzy(self, *, norm: str, kind: str) -> Person | None:
+        """What _person_fuzzy returns now, from the candidates of all the article's names read in one query."""
+        tokens = _tokens(norm)
+        if not tokens:
+            return None
+        found = self._fuzzy_candidates(tokens, kind)
+        if found is None:
+            return _person_fuzzy(norm=norm, kind=kind, threshold=self.threshold)
+        match = process.extractOne(norm, list(found), scorer=fuzz.ratio, score_cutoff=self.threshold)
+        if match is None:
+            return None
+        pk = found[match[0]]
+        return copy.copy(self.state[pk]) if pk in self.state else Person.objects.get(pk=pk)
+
+    def slug(self, name: str) -> str:
+        """What _unique_slug(Person, name) returns now: the slugs of all the article's names are read at once."""
+        if self._taken_slugs is None:
+            bases = {_slug_base(n) for n in self.norms}
+            self._taken_slugs = set(Person.objects.filter(slug__in=bases).values_list("slug", flat=True))
+        base = _slug_base(name)
+        if name in self.norms and base not in self._taken_slugs and all(p.slug != base for p in self.created):
+            return base
+        return _unique_slug(Person, name)
+
+    def _recorded(self, pk: int, norm: str) -> None:
+        self.aliases[pk].add(norm)
+        self.added[pk].add(norm)
+
+    def _fuzzy_candidates(self, tokens: list[str], kind: str) -> dict[str, int] | None:
+        """_person_fuzzy's candidates (normalized name or form -> person id), or None when only it can tell."""
+        if self._candidates is None:
+            # The words of the names no exact lookup can find: only those may need a fuzzy one.
+            unknown = [
+                norm
+                for name, norm in self.norms.items()
+                if not any(p.name == name or norm in self.aliases[p.pk] for p in self.state.values())
+            ]
+            self._candidates = _Candidates.read(kinds=self.kinds, tokens={t for n in unknown for t in _tokens(n)})
+        read = self._candidates
+        if kind not in self.kinds or not read.complete or not set(tokens) <= read.tokens:
+            return None
+        people = [(pk, name) for pk, k, name, found in read.people if k == kind and found & set(tokens)][:500]
+        listed = {pk for pk, _ in people}
+        # What this article recorded since the read: a person it created, or a form that puts someone else
+        # among the candidates, needs the database's order; forms of people listed only join their list.
+        if any(p.pk not in listed and p.kind == kind and _may_contain(p.name, tokens) for p in self.created):
+            return None
+        for pk, forms in self.added.items():
+            if pk not in listed and self.state[pk].kind == kind and _may_contain(" ".join(forms), tokens):
+                return None
+        candidates: dict[str, int] = {}
+        for pk, name in people:
+            candidates[normalize_name(name)] = pk
+            for alias in [*read.aliases.get(pk, ()), *sorted(self.added.get(pk, ()))]:
+                candidates.setdefault(alias, pk)
+        return candidates
+
+
+@dataclass(slots=True)
+class _Candidates:
+    """The people a fuzzy lookup of any of ``tokens`` could consider, in the order it considers them."""
+
+    tokens: set[str]
+    people: list[tuple[int, str, str, set[str]]]  # (id, kind, name, the tokens it contains), by name then id
+    aliases: dict[int, list[str]]
+    complete: bool  # False when there were too many to read at once
+
+    LIMIT = 2000
+
+    @classmethod
+    def read(cls, *, kinds: set[str], tokens: set[str]) -> _Candidates:
+        ordered = sorted(tokens)
+        if not ordered:
+            return cls(set(), [], {}, True)
+        condition = Q()
+        flags = {}
+        for i, t in enumerate(ordered):
+            found = Q(name__icontains=t) | Q(aliases__normalized__icontains=t)
+            condition |= found
+            flags[f"token_{i}"] = ExpressionWrapper(found, output_field=BooleanField())
+        # The database says which token each row contains (its own idea of case) and gives the order.
+        rows = list(
+            Person.objects.active()
+            .filter(kind__in=kinds)
+            .filter(condition)
+            .annotate(**flags)
+            .order_by("name", "id")
+            .values_list("pk", "kind", "name", *flags)[: cls.LIMIT + 1]
+        )
+        if len(rows) > cls.LIMIT:
+            return cls(set(tokens), [], {}, False)
+        people: dict[int, tuple[int, str, str, set[str]]] = {}
+        for pk, kind, name, *hits in rows:
+            entry = people.setdefault(pk, (pk, kind, name, set()))
+            entry[3].update(t for t, hit in zip(ordered, hits, strict=True) if hit)
+        aliases: dict[int, list[str]] = defaultdict(list)
+        for person_id, alias in Alias.objects.filter(person__in=list(people)).values_list("person_id", "normalized"):
+            aliases[person_id].append(alias)
+        return cls(set(tokens), list(people.values()), aliases, True)
 
 
 def known_organisation_aliases() -> dict[str, str]:
@@ -234,19 +518,24 @@ def article_create(
     article.slug = _unique_slug(Article, meta.title or source_input.filename.rsplit(".", 1)[0])
     _apply_metadata(article, meta, extraction)
     article.save()
-    _sync_authors(article, meta, match_threshold)
+    # Every name the article gives a person is looked up together (see _People).
+    resolver = _people_of(extraction, match_threshold)
+    _sync_authors(article, meta, resolver=resolver, fresh=True)
     duplicate = _near_duplicate(article)
     if duplicate is not None:
         article.duplicate_of = duplicate
         article.review_reasons = [*article.review_reasons, ex.ReviewReason.POSSIBLE_DUPLICATE.value]
         article.save(update_fields=["duplicate_of", "review_reasons"])
-    _sync_spans_and_items(article, extraction, match_threshold)
+    _sync_spans_and_items(article, extraction, resolver=resolver, fresh=True)
     return article
 
 
-def _sync_spans_and_items(article: Article, extraction: ex.Extraction, threshold: float) -> None:
-    restored = _sync_removed_spans(article, extraction)
-    _sync_extracted_items(article, extraction, threshold)
+def _sync_spans_and_items(
+    article: Article, extraction: ex.Extraction, *, resolver: _People, fresh: bool = False
+) -> None:
+    """``fresh``: the article was created in this transaction, so it has no rows of its own to match yet."""
+    restored = _sync_removed_spans(article, extraction, fresh=fresh)
+    _sync_extracted_items(article, extraction, resolver=resolver, fresh=fresh)
     if restored:
         _remap_all(article, _rebuild_body(article))
 
@@ -301,22 +590,31 @@ def _apply_metadata(article: Article, meta: ex.Metadata, extraction: ex.Extracti
     article.extractor_version = extraction.extractor_version
 
 
-def _sync_authors(article: Article, meta: ex.Metadata, threshold: float) -> None:
+def _sync_authors(article: Article, meta: ex.Metadata, *, resolver: _People, fresh: bool = False) -> None:
     if "authors" in article.locked_fields:
         return
-    people = [person_resolve(name=n, kind=Person.Kind.PERSON, threshold=threshold) for n in meta.authors]
-    article.authors.set(people)
-    article.authors_origin = (meta.authors_origin or "") if meta.authors else ""
-    Article.objects.filter(pk=article.pk).update(authors_origin=article.authors_origin)
+    people = [resolver.resolve(name=n, kind=Person.Kind.PERSON) for n in meta.authors]
+    if not fresh:
+        article.authors.set(people)
+    elif people:
+        # A new article has no authors to compare with: the links go in with one insert.
+        through = Article.authors.through
+        through.objects.bulk_create(
+            [through(article_id=article.pk, person_id=pk) for pk in dict.fromkeys(p.pk for p in people)]
+        )
+    origin = (meta.authors_origin or "") if meta.authors else ""
+    if origin != article.authors_origin:
+        article.authors_origin = origin
+        Article.objects.filter(pk=article.pk).update(authors_origin=origin)
 
 
-def _sync_removed_spans(article: Article, extraction: ex.Extraction) -> bool:
+def _sync_removed_spans(article: Article, extraction: ex.Extraction, *, fresh: bool = False) -> bool:
     """Keep editors' restorations; add and drop the machine's cuts. True when an editor restored any."""
-    existing = {(s.raw_start, s.raw_end): s for s in article.removed_spans.all()}
+    existing = {} if fresh else {(s.raw_start, s.raw_end): s for s in article.removed_spans.all()}
     wanted = {(s.raw_start, s.raw_end): s for s in extraction.removed_spans}
-    RemovedSpan.objects.filter(
-        pk__in=[s.pk for k, s in existing.items() if k not in wanted and not s.restored]
-    ).delete()
+    dropped = [s.pk for k, s in existing.items() if k not in wanted and not s.restored]
+    if dropped:
+        RemovedSpan.objects.filter(pk__in=dropped).delete()
     RemovedSpan.objects.bulk_create(
         [
             RemovedSpan(article=article, raw_start=a, raw_end=b, reason=s.reason.value)
@@ -348,20 +646,10 @@ def _remap(rows: Iterable, offsets: OffsetMap, model) -> None:
     model.objects.bulk_update(changed, ["start", "end"])
 
 
-def _sync_extracted_items(article: Article, extraction: ex.Extraction, threshold: float) -> None:
-    """Match extracted items to rows on (article, raw offsets); editors' rows win."""
-    version = extraction.extractor_version
-    people: dict[tuple[str, str], Person] = {}
-
-    def person_for(name: str, kind: str, roles: Iterable[str] = ()) -> Person:
-        key = (name, kind)
-        if key not in people:
-            people[key] = person_resolve(name=name, kind=kind, threshold=threshold, roles=roles)
-        return people[key]
-
-    # Each person once per article, with every role and every form of the name the article uses. The forms
-    # are aliases ("Stoltenberg", "NATO Secretary General Jens Stoltenberg"); a role alone ("the prime
-    # minister") is not: it names whoever holds it at the time.
+def _roles_and_forms(
+    extraction: ex.Extraction,
+) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, str], set[str]]]:
+    """Each (name, kind) the article's mentions name, with its roles, and with the forms of its name used."""
     roles: dict[tuple[str, str], set[str]] = {}
     forms: dict[tuple[str, str], set[str]] = {}
     for m in extraction.mentions:
@@ -369,13 +657,47 @@ def _sync_extracted_items(article: Article, extraction: ex.Extraction, threshold
         roles.setdefault(key, set()).update(r for r in m.roles if r)
         forms.setdefault(key, set()).add(m.text)
         forms[key].update(f"{role} {m.name}" for role in m.roles if role[:1].isupper())
+    return roles, forms
+
+
+def _people_of(extraction: ex.Extraction, threshold: float) -> _People:
+    """A resolver for every name the article gives a person: authors, people named, speakers, offices."""
+    roles, forms = _roles_and_forms(extraction)
+    person = ex.EntityKind.PERSON.value
+    names = [
+        *((name, person) for name in extraction.metadata.authors),
+        *roles,
+        *((q.speaker, (q.speaker_kind or ex.EntityKind.PERSON).value) for q in extraction.quotes if q.speaker),
+        *((q.speaker_office_of, person) for q in extraction.quotes if q.speaker_office_of),
+    ]
+    return _People(names=names, forms=[f for fs in forms.values() for f in fs], threshold=threshold)
+
+
+def _sync_extracted_items(
+    article: Article, extraction: ex.Extraction, *, resolver: _People, fresh: bool = False
+) -> None:
+    """Match extracted items to rows on (article, raw offsets); editors' rows win."""
+    version = extraction.extractor_version
+    people: dict[tuple[str, str], Person] = {}
+
+    # Each person once per article, with every role and every form of the name the article uses. The forms
+    # are aliases ("Stoltenberg", "NATO Secretary General Jens Stoltenberg"); a role alone ("the prime
+    # minister") is not: it names whoever holds it at the time.
+    roles, forms = _roles_and_forms(extraction)
+
+    def person_for(name: str, kind: str, roles: Iterable[str] = ()) -> Person:
+        key = (name, kind)
+        if key not in people:
+            people[key] = resolver.resolve(name=name, kind=kind, roles=roles)
+        return people[key]
+
     for (name, kind), person_roles in roles.items():
         person = person_for(name, kind, sorted(person_roles))
-        for form in sorted(forms[(name, kind)]):
-            person_alias_add(person=person, name=form)
+        resolver.add_aliases(person=person, names=sorted(forms[(name, kind)]))
 
     # Mentions carry no editor state: replace them.
-    article.mentions.all().delete()
+    if not fresh:
+        article.mentions.all().delete()
     seen: set[tuple[int, int]] = set()
     mentions = []
     for m in extraction.mentions:
@@ -398,8 +720,9 @@ def _sync_extracted_items(article: Article, extraction: ex.Extraction, threshold
         )
     Mention.objects.bulk_create(mentions)
 
-    existing = {(q.raw_start, q.raw_end): q for q in article.quotes.all()}
+    existing = {} if fresh else {(q.raw_start, q.raw_end): q for q in article.quotes.all()}
     keep: set[int] = set()
+    new_quotes: list[Quote] = []
     for q in extraction.quotes:
         if q.start >= q.end:
             continue
@@ -413,6 +736,7 @@ def _sync_extracted_items(article: Article, extraction: ex.Extraction, threshold
         ):
             speaker.office_of = person_for(q.speaker_office_of, ex.EntityKind.PERSON.value)
             speaker.save(update_fields=["office_of", "updated_at"])
+            resolver.saved(speaker, ["office_of", "updated_at"])
         values = {
             "text": q.text,
             "speaker": speaker,
@@ -426,18 +750,24 @@ def _sync_extracted_items(article: Article, extraction: ex.Extraction, threshold
         }
         row = existing.get((q.raw_start, q.raw_end))
         if row is None:
-            row = Quote.objects.create(article=article, raw_start=q.raw_start, raw_end=q.raw_end, **values)
-        elif row.status == Quote.Status.AUTO:
+            new_quotes.append(Quote(article=article, raw_start=q.raw_start, raw_end=q.raw_end, **values))
+            continue
+        if row.status == Quote.Status.AUTO:
             for field, value in values.items():
                 if field not in row.locked_fields:
                     setattr(row, field, value)
             row.save()
         keep.add(row.pk)
-    # A machine quote the extractor no longer finds goes; an editor's stays.
-    article.quotes.filter(status=Quote.Status.AUTO, locked_fields=[]).exclude(pk__in=keep).delete()
+    # New quotes in one insert, each with the history row a save would have written.
+    keep.update(q.pk for q in bulk_create_with_history(new_quotes, Quote))
+    if not fresh:
+        # A machine quote the extractor no longer finds goes; an editor's stays.
+        article.quotes.filter(status=Quote.Status.AUTO, locked_fields=[]).exclude(pk__in=keep).delete()
 
-    existing_dm = {(d.raw_start, d.raw_end): d for d in article.dated_mentions.all()}
+    existing_dm = {} if fresh else {(d.raw_start, d.raw_end): d for d in article.dated_mentions.all()}
+    by_name = {name: person for (name, _kind), person in people.items()}
     keep_dm: set[int] = set()
+    new_dms: list[tuple[DatedMention, list[Person]]] = []
     for d in extraction.dated_mentions:
         if d.start >= d.end:
             continue
@@ -456,21 +786,33 @@ def _sync_extracted_items(article: Article, extraction: ex.Extraction, threshold
             "rule": d.rule,
             "extractor_version": version,
         }
+        named = [by_name[n] for n in d.people if n in by_name]
         row = existing_dm.get((d.raw_start, d.raw_end))
         if row is None:
-            row = DatedMention.objects.create(article=article, raw_start=d.raw_start, raw_end=d.raw_end, **values)
-        elif row.status == DatedMention.Status.AUTO:
+            new_dms.append((DatedMention(article=article, raw_start=d.raw_start, raw_end=d.raw_end, **values), named))
+            continue
+        if row.status == DatedMention.Status.AUTO:
             for field, value in values.items():
                 if field not in row.locked_fields:
                     setattr(row, field, value)
             row.save()
-        else:
-            keep_dm.add(row.pk)
-            continue
-        by_name = {name: person for (name, _kind), person in people.items()}
-        row.people.set([by_name[n] for n in d.people if n in by_name])
+            row.people.set(named)
         keep_dm.add(row.pk)
-    article.dated_mentions.filter(status=DatedMention.Status.AUTO, locked_fields=[]).exclude(pk__in=keep_dm).delete()
+    if new_dms:
+        created = DatedMention.objects.bulk_create([row for row, _ in new_dms])
+        keep_dm.update(row.pk for row in created)
+        through = DatedMention.people.through
+        through.objects.bulk_create(
+            [
+                through(datedmention_id=row.pk, person_id=person_id)
+                for row, named in new_dms
+                for person_id in dict.fromkeys(p.pk for p in named)
+            ]
+        )
+    if not fresh:
+        article.dated_mentions.filter(status=DatedMention.Status.AUTO, locked_fields=[]).exclude(
+            pk__in=keep_dm
+        ).delete()
 
 
 @transaction.atomic
@@ -479,8 +821,9 @@ def article_apply_extraction(*, article: Article, extraction: ex.Extraction, mat
     article = Article.objects.select_for_update().get(pk=article.pk)
     _apply_metadata(article, extraction.metadata, extraction)
     article.save()
-    _sync_authors(article, extraction.metadata, match_threshold)
-    _sync_spans_and_items(article, extraction, match_threshold)
+    resolver = _people_of(extraction, match_threshold)
+    _sync_authors(article, extraction.metadata, resolver=resolver)
+    _sync_spans_and_items(article, extraction, resolver=resolver)
     return article
 
 

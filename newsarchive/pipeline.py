@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import itertools
+import multiprocessing
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +99,7 @@ def import_files(
     """Import files given as (name, path or bytes): each atomically; failures reported, not raised."""
     manifest = manifest or {}
     outcomes: dict[int, FileOutcome] = {}
-    todo: list[tuple[int, _Prepared, Article | None]] = []
+    prepared_files: list[tuple[int, _Prepared, str]] = []
     for i, (name, source) in enumerate(items):
         base = os.path.basename(name)
         try:
@@ -111,38 +115,63 @@ def import_files(
                 progress(outcomes[i])
             continue
         prepared = _Prepared(base, raw, decoded.text, decoded.encoding, manifest.get(base, {}))
-        existing = Article.objects.filter(sha256=article_services.ArticleInput(raw, "", "", base).sha256).first()
+        prepared_files.append((i, prepared, article_services.ArticleInput(raw, "", "", base).sha256))
+
+    # One query for the whole batch: which of these bytes are in the archive already.
+    known = {a.sha256: a for a in Article.objects.filter(sha256__in={sha for _, _, sha in prepared_files})}
+    todo: list[tuple[int, _Prepared, Article | None]] = []
+    for i, prepared, sha in prepared_files:
+        existing = known.get(sha)
         if existing is not None and not options.reextract:
-            outcomes[i] = FileOutcome(name, "unchanged", "same bytes already imported", existing.pk)
+            outcomes[i] = FileOutcome(items[i][0], "unchanged", "same bytes already imported", existing.pk)
             if progress:
                 progress(outcomes[i])
             continue
         todo.append((i, prepared, existing))
 
     # Hints are read once per batch: a pattern an editor adds applies from the next import on.
+    hints = article_services.extraction_hints()
     jobs = [
         (
             p.text,
-            article_services.extraction_hints(manifest=p.manifest, published_on=_editor_date(existing)),
+            dataclasses.replace(hints, manifest=dict(p.manifest), published_on=_editor_date(existing)),
             options.nlp_model,
         )
         for _, p, existing in todo
     ]
-    if options.jobs > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
-            extractions = list(pool.map(_extract_job, jobs, chunksize=4))
-    else:
-        extractions = map(_extract_job, jobs)
+    with contextlib.ExitStack() as stack:
+        # The files are merged into the timeline one after another: its word counts are kept between them.
+        stack.enter_context(timeline_services.merging_batch())
+        extractions: Iterable[ex.Extraction]
+        if options.jobs > 1 and len(jobs) > 1:
+            # The first file is read here, which loads the language model and the extractor's tables once:
+            # the workers forked next share them instead of each loading its own before its first file.
+            first = _extract_job(jobs[0])
+            pool = stack.enter_context(
+                ProcessPoolExecutor(max_workers=min(options.jobs, len(jobs) - 1), mp_context=_pool_context())
+            )
+            # Streamed in order, one file at a time: storing a file overlaps extracting the next ones,
+            # and files are stored in the same order as with one job (merging depends on the order).
+            extractions = itertools.chain([first], pool.map(_extract_job, jobs[1:]))
+        else:
+            extractions = map(_extract_job, jobs)
 
-    for (i, prepared, existing), extraction in zip(todo, extractions, strict=False):
-        name = items[i][0]
-        try:
-            outcomes[i] = _store(prepared, existing, extraction, options=options, run=run, name=name)
-        except Exception as exc:  # one bad file must not stop the others
-            outcomes[i] = FileOutcome(name, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0])
-        if progress:
-            progress(outcomes[i])
+        for (i, prepared, existing), extraction in zip(todo, extractions, strict=False):
+            name = items[i][0]
+            try:
+                outcomes[i] = _store(prepared, existing, extraction, options=options, run=run, name=name)
+            except Exception as exc:  # one bad file must not stop the others
+                outcomes[i] = FileOutcome(name, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0])
+            if progress:
+                progress(outcomes[i])
     return [outcomes[i] for i in sorted(outcomes)]
+
+
+def _pool_context() -> multiprocessing.context.BaseContext | None:
+    # Forked workers start at once, with the model loaded; a spawned one would import everything again.
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return None
 
 
 def _editor_date(article: Article | None) -> dt.date | None:
@@ -176,8 +205,7 @@ def _store(
                     match_threshold=options.match_threshold,
                     import_run=None if options.dry_run else run,
                 )
-            timeline_services.events_attach(article=article)
-            timeline_services.statements_attach(article=article)
+            timeline_services.article_attach(article=article)
             outcome.article_id = article.pk
             outcome.detail = {
                 "title": article.title,
@@ -203,8 +231,7 @@ def article_reextract(*, article: Article, nlp_model: str | None, match_threshol
         article = article_services.article_apply_extraction(
             article=article, extraction=extraction, match_threshold=match_threshold
         )
-        timeline_services.events_attach(article=article)
-        timeline_services.statements_attach(article=article)
+        timeline_services.article_attach(article=article)
     return article
 
 

@@ -10,11 +10,26 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from articles.models import Article, DatedMention, ImportRun, Mention, Person, Quote, RemovedSpan, Source, SourcePattern
+from articles import services as article_services
+from articles.extraction import types as ex
+from articles.models import (
+    Alias,
+    Article,
+    DatedMention,
+    ImportRun,
+    Mention,
+    Person,
+    Quote,
+    RemovedSpan,
+    Source,
+    SourcePattern,
+)
 from newsarchive import pipeline
+from timeline.models import Event, EventMention, Statement, StatementQuote
 
 ROWS = (Article, Quote, Mention, DatedMention, RemovedSpan, ImportRun)
 
@@ -405,6 +420,43 @@ def test_parallel_jobs_give_the_same_rows_as_one(tmp_path, seeds_dir):
     assert snapshot() == one
 
 
+@pytest.mark.django_db
+def test_parallel_jobs_merge_as_one_job_does(seeds_dir):
+    """With --jobs 2 the files are extracted in parallel but stored and merged in the same order: the same
+    events, statements and people as with one job."""
+
+    def groups(rows) -> list:
+        found: dict[int, list] = {}
+        for group, *member in rows:
+            found.setdefault(group, []).append(tuple(member))
+        return sorted(found.values())
+
+    def snapshot() -> tuple:
+        reports = EventMention.objects.values_list(
+            "event_id", "dated_mention__article__original_filename", "dated_mention__raw_start", "score"
+        )
+        quotes = StatementQuote.objects.values_list(
+            "statement_id", "quote__article__original_filename", "quote__raw_start", "score"
+        )
+        return (
+            groups(reports.order_by("dated_mention__article__original_filename", "dated_mention__raw_start")),
+            sorted(Event.objects.values_list("title", "date", "end_date", "precision", "date_note", "place")),
+            groups(quotes.order_by("quote__article__original_filename", "quote__raw_start")),
+            sorted(Statement.objects.values_list("speaker__name", "text", "first_reported_on")),
+            sorted(Person.objects.values_list("name", "kind", "roles", "office_of__name")),
+        )
+
+    reference = set(Person.objects.values_list("pk", flat=True))  # the outlets' organisations (migration 0002)
+    run_import(str(seeds_dir))
+    one = snapshot()
+    Article.objects.all().delete()
+    Event.objects.all().delete()
+    Statement.objects.all().delete()
+    Person.objects.exclude(pk__in=reference).delete()
+    run_import("--jobs", "2", str(seeds_dir))
+    assert snapshot() == one
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=600))
 @pytest.mark.django_db
@@ -447,3 +499,111 @@ def test_people_keep_every_role_and_name_form_the_articles_use(seeded):
     assert "abadi" in set(abadi.aliases.values_list("normalized", flat=True))
     # A role alone is never an alias: prime ministers change.
     assert not Person.objects.filter(aliases__normalized="the prime minister").exists()
+
+
+# --- people named in one article: looked up together, resolved as one by one --------------------------
+
+
+def _naming(names: list[tuple], quotes: list[tuple[str, str, str]] = ()) -> ex.Extraction:
+    """An extraction whose body names each (canonical name, kind, words written[, roles]) in turn, with quotes
+    given as (speaker, speaker kind, the office's person)."""
+    body, mentions, found = "", [], []
+    for name, kind, text, *roles in names:
+        start = len(body)
+        body += text + ". "
+        end = start + len(text)
+        kind = ex.EntityKind(kind)
+        mentions.append(ex.EntityMention(name, kind, text, start, end, start, end, 0.9, "t", tuple(*roles)))
+    for speaker, kind, office_of in quotes:
+        start = len(body)
+        body += f"“Words of {speaker}.” "
+        end = len(body) - 1
+        said = f"Words of {speaker}."
+        found.append(
+            ex.Quote(said, start, end, start, end, speaker, ex.EntityKind(kind), speaker, 0.9, "t", 0, office_of)
+        )
+    return ex.Extraction(
+        extractor_version="test",
+        metadata=ex.Metadata(title="Names", authors=("Laura jensen",), authors_origin=ex.Origin.TEXT),
+        body=body,
+        segments=(ex.Segment(0, 0, len(body)),),
+        removed_spans=(),
+        quotes=tuple(found),
+        mentions=tuple(mentions),
+    )
+
+
+def _one_by_one(extraction: ex.Extraction) -> None:
+    """What the importer did before it looked names up together: person_resolve for each name, in order."""
+    people: dict[tuple[str, str], Person] = {}
+
+    def person_for(name: str, kind: str, roles=()) -> Person:
+        if (name, kind) not in people:
+            people[(name, kind)] = article_services.person_resolve(name=name, kind=kind, threshold=90, roles=roles)
+        return people[(name, kind)]
+
+    for author in extraction.metadata.authors:
+        article_services.person_resolve(name=author, kind="person", threshold=90)
+    roles: dict[tuple[str, str], set[str]] = {}
+    forms: dict[tuple[str, str], set[str]] = {}
+    for m in extraction.mentions:
+        roles.setdefault((m.name, m.kind.value), set()).update(m.roles)
+        forms.setdefault((m.name, m.kind.value), set()).add(m.text)
+        forms[(m.name, m.kind.value)].update(f"{role} {m.name}" for role in m.roles if role[:1].isupper())
+    for (name, kind), person_roles in roles.items():
+        person = person_for(name, kind, sorted(person_roles))
+        for text in sorted(forms[(name, kind)]):
+            article_services.person_alias_add(person=person, name=text)
+    for q in extraction.quotes:
+        speaker = person_for(q.speaker, q.speaker_kind.value)
+        if q.speaker_office_of and speaker.office_of_id is None:
+            speaker.office_of = person_for(q.speaker_office_of, "person")
+            speaker.save(update_fields=["office_of", "updated_at"])
+
+
+def _people_rows() -> tuple:
+    return (
+        sorted(Person.objects.values_list("name", "kind", "roles", "office_of__name")),
+        sorted(Alias.objects.values_list("person__name", "normalized", "name")),
+        sorted(Person.history.values_list("name", "history_type", "roles", "office_of__name")),
+    )
+
+
+@pytest.mark.django_db
+def test_the_names_of_one_article_resolve_as_they_would_one_by_one():
+    """Read together, an article's names still find what person_resolve would find name after name: a form
+    recorded earlier in the same article, a name in another case, a person created a moment before."""
+    nato, _ = Person.objects.get_or_create(slug="nato", defaults={"name": "NATO", "kind": "organisation"})
+    jens = Person.objects.create(name="Jens Stoltenberg", slug="jens-stoltenberg", kind="person")
+    article_services.person_alias_add(person=jens, name="Stoltenberg")
+    extraction = _naming(
+        [
+            ("Stoltenberg", "person", "Stoltenberg"),  # an alias recorded before
+            ("Omar Haddad", "person", "Omar Haddad", ("Defence Minister",)),
+            ("Omar Haddad", "person", "Haddad"),  # a form: recorded as an alias of Omar Haddad ...
+            ("Haddad", "person", "Haddad", ("spokesman",)),  # ... which this later name then finds
+            ("Nato", nato.kind, "Nato"),  # the organisation's name in another case
+            ("Laura Jensen", "person", "Laura Jensen"),  # the author "Laura jensen", created a moment before
+            ("Omar Hadad", "person", "Omar Hadad"),  # a misspelling: the fuzzy match
+            ("Office of Omar Haddad", "organisation", "Office of Omar Haddad"),
+        ],
+        quotes=[("Office of Omar Haddad", "organisation", "Omar Haddad"), ("Karim Nasser", "person", "")],
+    )
+    with transaction.atomic():
+        _one_by_one(extraction)
+        expected = _people_rows()
+        transaction.set_rollback(True)
+    text = extraction.body
+    article = article_services.article_create(
+        source_input=article_services.ArticleInput(text.encode(), text, "utf-8", "names.txt"),
+        extraction=extraction,
+        publish=True,
+        match_threshold=90,
+    )
+    assert _people_rows() == expected
+    linked = dict(article.mentions.values_list("text", "person__name"))
+    assert linked["Haddad"] == linked["Omar Hadad"] == "Omar Haddad"
+    assert linked["Nato"] == "NATO"
+    assert linked["Stoltenberg"] == "Jens Stoltenberg"
+    assert [a.name for a in article.authors.all()] == [linked["Laura Jensen"]]
+    assert Person.objects.get(name="Office of Omar Haddad").office_of.name == "Omar Haddad"

@@ -320,3 +320,64 @@ def test_dates_shown_at_their_precision():
     assert matching.format_date(dt.date(2020, 1, 3), "day") == "3 January 2020"
     assert matching.format_date(dt.date(2020, 2, 12), "day", dt.date(2020, 2, 13)) == "12–13 February 2020"
     assert re.fullmatch(r"undated", matching.format_date(None, ""))
+
+
+# --- a batch of articles (an import) keeps the word counts between them ---------------------------------
+
+
+@pytest.mark.django_db(False)
+def test_word_counts_kept_between_syncs_equal_counts_made_afresh():
+    """Vocabulary.sync re-reads only what changed, and ends where counting the documents anew ends."""
+    first = {
+        1: ("The ministers met in Brussels on Thursday.", frozenset({7})),
+        2: ("Troops left the base.", frozenset()),
+    }
+    second = {
+        1: ("The ministers met in Brussels on Friday.", frozenset({7, 8})),  # changed words and people
+        3: ("The ministers met again in Brussels.", frozenset({8})),  # new; 2 is gone
+    }
+    kept = matching.Vocabulary()
+    kept.sync(first)
+    kept.sync(second)
+    fresh = matching.Vocabulary(second.values())
+    assert (kept.size, kept.words, kept.phrases, kept.people) == (fresh.size, fresh.words, fresh.phrases, fresh.people)
+    assert kept.idf("minist") == fresh.idf("minist")
+    assert kept.person_rarity(8) == fresh.person_rarity(8)
+
+
+def test_word_counts_in_a_batch_follow_every_change_to_the_archive(seeded):
+    """Inside merging_batch the counts are kept, yet a rejected mention, an edited sentence or a deleted article
+    counts at once as it would outside a batch."""
+
+    def counts(vocabulary: matching.Vocabulary) -> tuple:
+        return vocabulary.size, dict(vocabulary.words), dict(vocabulary.phrases), dict(vocabulary.people)
+
+    with services.merging_batch():
+        services._vocabulary()
+        mention = DatedMention.objects.filter(date__isnull=False).first()
+        mention.status = DatedMention.Status.REJECTED
+        mention.save()
+        other = DatedMention.objects.exclude(pk=mention.pk).first()
+        other.sentence = "An entirely new sentence about the summit in Ankara."
+        other.save()
+        seeded["004"].delete()
+        kept = counts(services._vocabulary())
+    assert kept == counts(services._vocabulary())
+
+
+def test_a_new_events_history_shows_it_created_then_refreshed(seeded):
+    """An event the machine opens is written once, yet its history reads as before: created with its first
+    report's date alone, then given the title, summary and place that report says."""
+    for event in Event.objects.all():
+        first_report = event.event_mentions.order_by("id").first().dated_mention
+        created, refreshed, *_ = event.history.order_by("history_id")
+        assert (created.history_type, created.title, created.summary, created.date, created.precision) == (
+            "+",
+            "",
+            "",
+            first_report.date,
+            first_report.precision,
+        )
+        assert refreshed.history_type == "~"
+        assert refreshed.title
+        assert refreshed.summary

@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -302,17 +302,52 @@ def profile(
 class Vocabulary:
     """How common each word and phrase is among the archive's dated sentences: common ones prove little."""
 
-    def __init__(self, documents: Iterable[tuple[str, Iterable[int]]]) -> None:
+    def __init__(self, documents: Iterable[tuple[str, Iterable[int]]] = ()) -> None:
         self.words: Counter[str] = Counter()
         self.phrases: Counter[tuple[str, str]] = Counter()
         self.people: Counter[int] = Counter()
         self.size = 0
+        # The documents given to sync(), by key: a later sync stems only the text that changed.
+        self._synced: dict[Hashable, tuple[str, frozenset[int]]] = {}
         for text, people in documents:
-            stems = _content_words(text)
-            self.words.update(set(stems))
-            self.phrases.update(set(zip(stems, stems[1:], strict=False)))
-            self.people.update(set(people))
-            self.size += 1
+            self._add(text, people)
+
+    def sync(self, documents: Mapping[Hashable, tuple[str, frozenset[int]]]) -> None:
+        """Count exactly ``documents`` (keyed, e.g. by row id) besides those given at creation.
+
+        Counts as a new Vocabulary of the same documents would; only documents added, changed or gone since
+        the last sync are read.
+        """
+        for key in self._synced.keys() - documents.keys():
+            self._remove(*self._synced.pop(key))
+        for key, document in documents.items():
+            known = self._synced.get(key)
+            if known == document:
+                continue
+            if known is not None:
+                self._remove(*known)
+            self._synced[key] = document
+            self._add(*document)
+
+    def _add(self, text: str, people: Iterable[int]) -> None:
+        stems = _content_words(text)
+        self.words.update(set(stems))
+        self.phrases.update(set(zip(stems, stems[1:], strict=False)))
+        self.people.update(set(people))
+        self.size += 1
+
+    def _remove(self, text: str, people: Iterable[int]) -> None:
+        stems = _content_words(text)
+        for counter, keys in (
+            (self.words, set(stems)),
+            (self.phrases, set(zip(stems, stems[1:], strict=False))),
+            (self.people, set(people)),
+        ):
+            for key in keys:
+                counter[key] -= 1
+                if not counter[key]:
+                    del counter[key]
+        self.size -= 1
 
     def _rarity(self, count: int) -> float:
         """0 for what every sentence has, 1 for what no other sentence has."""

@@ -7,9 +7,13 @@ a verified event's fields, and never changes a field an editor locked.
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import dataclasses
 import datetime as dt
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +28,11 @@ from timeline.models import Event, EventMention, Statement, StatementQuote
 TITLE_MAX = 80
 # Event fields an editor may change; each change locks the field against the machine.
 EDITABLE_FIELDS = ("date", "end_date", "precision", "title", "summary", "place", "participants")
+
+
+def _article_texts(relation: str) -> list[str]:
+    """The article's long texts through ``relation``: deferred where merging reads its title and dates only."""
+    return [f"{relation}__{name}" for name in ("raw_text", "body", "search_vector")]
 
 
 class ConflictError(Exception):
@@ -48,16 +57,23 @@ def _active_person(person_id: int, merged: Mapping[int, int]) -> int:
     return merged.get(person_id, person_id)
 
 
-def _placed(mentions: Iterable[DatedMention]) -> dict[int, _Placed]:
-    """Profiles of ``mentions``: their sentence cut from the article body and who it names."""
+def _placed(mentions: Iterable[DatedMention], *, person_names: dict[int, str] | None = None) -> dict[int, _Placed]:
+    """Profiles of ``mentions``: their sentence cut from the article body and who it names.
+
+    ``person_names`` is filled with the names of the people the articles name, read on the way.
+    """
     mentions = [m for m in mentions if m.date is not None]
     article_ids = {m.article_id for m in mentions}
     bodies = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "body"))
     names: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for article_id, start, end, person_id, merged_into in Mention.objects.filter(
+    for article_id, start, end, person_id, merged_into, name, merged_name in Mention.objects.filter(
         article_id__in=article_ids
-    ).values_list("article_id", "start", "end", "person_id", "person__merged_into_id"):
+    ).values_list(
+        "article_id", "start", "end", "person_id", "person__merged_into_id", "person__name", "person__merged_into__name"
+    ):
         names[article_id].append((start, end, merged_into or person_id))
+        if person_names is not None:
+            person_names[merged_into or person_id] = merged_name if merged_into else name
     placed = {}
     for m in mentions:
         body = bodies.get(m.article_id, "")
@@ -79,12 +95,40 @@ def _placed(mentions: Iterable[DatedMention]) -> dict[int, _Placed]:
 
 def _vocabulary() -> matching.Vocabulary:
     """Word, phrase and people frequencies over every dated sentence of the archive."""
-    people: dict[int, set[int]] = defaultdict(set)
-    merged = dict(Person.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into_id"))
-    for mention_id, person_id in DatedMention.people.through.objects.values_list("datedmention_id", "person_id"):
-        people[mention_id].add(_active_person(person_id, merged))
-    rows = DatedMention.objects.exclude(status=DatedMention.Status.REJECTED).values_list("pk", "sentence")
-    return matching.Vocabulary((sentence, people[pk]) for pk, sentence in rows)
+    # One row per sentence and person it names (or none): who is named, as merged, and the sentence.
+    sentences: dict[int, tuple[str, set[int]]] = {}
+    for pk, sentence, person_id, merged_into in (
+        DatedMention.objects.exclude(status=DatedMention.Status.REJECTED)
+        .order_by()
+        .values_list("pk", "sentence", "people", "people__merged_into")
+    ):
+        people = sentences.setdefault(pk, (sentence, set()))[1]
+        if person_id is not None:
+            people.add(merged_into or person_id)
+    vocabulary = getattr(_batch, "vocabulary", None)
+    if vocabulary is None:
+        return matching.Vocabulary(sentences.values())
+    # In a batch the counts are kept between articles: only sentences new or changed since are read again.
+    vocabulary.sync({pk: (sentence, frozenset(people)) for pk, (sentence, people) in sentences.items()})
+    return vocabulary
+
+
+_batch = threading.local()
+
+
+@contextlib.contextmanager
+def merging_batch() -> Iterator[None]:
+    """Merge many articles in a row (an import): word counts are kept between them, not recounted for each.
+
+    The counts are checked against the archive on every use, so they are never stale; they live in
+    this thread until the block ends.
+    """
+    previous = getattr(_batch, "vocabulary", None)
+    _batch.vocabulary = previous or matching.Vocabulary()
+    try:
+        yield
+    finally:
+        _batch.vocabulary = previous
 
 
 def _person_names(ids: Iterable[int]) -> dict[int, str]:
@@ -102,7 +146,27 @@ def _candidate_events(spans: Iterable[DateSpan]) -> list[Event]:
     return list(Event.objects.filter(condition).filter(date__isnull=False).order_by("pk"))
 
 
+def _may_take(reports: list[tuple[int, DateSpan | None]], spans: list[DateSpan]) -> bool:
+    """Whether an event with these reports (mention id, date) could take a mention dated one of ``spans``.
+
+    A mention joins an event only if every dated report's date agrees with its own (see _event_verdict):
+    the events no mention could join need no profiles.
+    """
+    dated = [span for _, span in reports if span is not None]
+    return bool(dated) and any(all(matching.date_agreement(s, d) is not None for d in dated) for s in spans)
+
+
 # --- the machine's merging -----------------------------------------------------------------------------
+
+
+@transaction.atomic(savepoint=False)
+def article_attach(*, article: Article) -> None:
+    """events_attach, then statements_attach: the article's dated mentions and quotes placed on the timeline.
+
+    Joins the caller's transaction (no savepoint of its own): the import runs it inside one per file.
+    """
+    _events_attach(article)
+    _statements_attach(article)
 
 
 @transaction.atomic
@@ -112,66 +176,123 @@ def events_attach(*, article: Article) -> list[Event]:
     Idempotent: run again, it changes nothing. Undated mentions stay off the timeline (listed apart) until
     their date is known; a mention whose date changed leaves an event it no longer fits.
     """
+    return _events_attach(article)
+
+
+def _events_attach(article: Article) -> list[Event]:
     mentions = list(article.dated_mentions.select_related("event_link__event").order_by("start", "pk"))
-    _detach_what_no_longer_fits(mentions)
-    linked = set(EventMention.objects.filter(dated_mention__article=article).values_list("dated_mention_id", flat=True))
-    todo = [
-        m for m in mentions if m.date is not None and m.status != DatedMention.Status.REJECTED and m.pk not in linked
-    ]
-    touched: set[int] = set()
+    detached = _detach_what_no_longer_fits(mentions)
+    # The article's links that stay, read off the rows above.
+    kept = {
+        m.pk: link.event_id
+        for m in mentions
+        if (link := getattr(m, "event_link", None)) is not None and m.pk not in detached
+    }
+    todo = [m for m in mentions if m.date is not None and m.status != DatedMention.Status.REJECTED and m.pk not in kept]
+    touched: set[int] = set(kept.values())
     created: list[Event] = []
+    refreshed: list[Event] = []
+    placed: dict[int, _Placed] = {}
     if todo:
-        placed_new = _placed(todo)
-        events = _candidate_events(p.profile.span for p in placed_new.values())
-        links = list(
+        spans = [DateSpan.of(m.date, m.end_date, m.precision) for m in todo]
+        events = _candidate_events(spans)
+        # The events' reports, first as dates only: the mentions of events none of these could join are not read.
+        reports: dict[int, list[tuple[int, DateSpan | None]]] = defaultdict(list)
+        for event_id, mention_id, date, end_date, precision in (
             EventMention.objects.filter(event__in=events)
             .exclude(dated_mention__status=DatedMention.Status.REJECTED)
-            .select_related("dated_mention")
-        )
-        placed_old = _placed(link.dated_mention for link in links)
+            .order_by("event_id", "id")
+            .values_list(
+                "event_id",
+                "dated_mention_id",
+                "dated_mention__date",
+                "dated_mention__end_date",
+                "dated_mention__precision",
+            )
+        ):
+            reports[event_id].append((mention_id, DateSpan.of(date, end_date, precision) if date else None))
+        reports = {event_id: rows for event_id, rows in reports.items() if _may_take(rows, spans)}
+        others = DatedMention.objects.in_bulk([mention_id for rows in reports.values() for mention_id, _ in rows])
+        # One read of bodies and names for the new mentions and the events' reports together.
+        names: dict[int, str] = {}
+        placed = _placed([*todo, *others.values()], person_names=names)
+        placed_new = {m.pk: placed[m.pk] for m in todo}
         members: dict[int, list[_Placed]] = defaultdict(list)
-        for link in links:
-            if link.dated_mention_id in placed_old:
-                members[link.event_id].append(placed_old[link.dated_mention_id])
+        for event_id, rows in reports.items():
+            for mention_id, _span in rows:
+                if mention_id in placed:
+                    members[event_id].append(placed[mention_id])
         vocabulary = _vocabulary()
-        names = _person_names(
-            p for placed in (placed_new, placed_old) for x in placed.values() for p in x.profile.people
-        )
+        named = {p for x in placed.values() for p in x.profile.people}
+        if named - names.keys():
+            # Only a mention whose offsets are out of step names someone not read above.
+            names = {**_person_names(named), **names}
 
         proposals = []
-        for placed in placed_new.values():
+        for new in placed_new.values():
             for event in events:
-                verdict = _event_verdict(placed, members.get(event.pk, []), vocabulary, names)
+                verdict = _event_verdict(new, members.get(event.pk, []), vocabulary, names)
                 if verdict is not None and verdict.score >= matching.THRESHOLD:
-                    proposals.append((verdict.score, placed.mention.pk, event.pk, verdict))
+                    proposals.append((verdict.score, new.mention.pk, event.pk, verdict))
         # Best pairs first; an event takes at most one mention of this article: one article reports a
         # happening once, and two dates in one article are two happenings (the editor can still merge them).
         by_id = {e.pk: e for e in events}
         taken: set[int] = set()
+        filled: set[int] = set()
+        new_links: list[EventMention] = []
         for score, mention_id, event_id, verdict in sorted(proposals, key=lambda p: (-p[0], p[1], p[2])):
-            placed = placed_new[mention_id]
-            if mention_id in taken or event_id in touched:
+            if mention_id in taken or event_id in filled:
                 continue
-            EventMention.objects.create(
-                event=by_id[event_id], dated_mention=placed.mention, score=score, reasons=list(verdict.reasons)
+            new_links.append(
+                EventMention(
+                    event=by_id[event_id],
+                    dated_mention=placed_new[mention_id].mention,
+                    score=score,
+                    reasons=list(verdict.reasons),
+                )
             )
             taken.add(mention_id)
+            filled.add(event_id)
             touched.add(event_id)
-        for mention_id, placed in placed_new.items():
-            if mention_id in taken:
-                continue
-            event = Event.objects.create(date=placed.mention.date, precision=placed.mention.precision)
-            EventMention.objects.create(
-                event=event, dated_mention=placed.mention, score=1.0, reasons=["first report of this happening"]
-            )
-            created.append(event)
-            touched.add(event.pk)
+        first_reports = [x for mention_id, x in placed_new.items() if mention_id not in taken]
+        created, refreshed = _events_create(first_reports, new_links)
     # Events this article reports are brought up to date too: its sentences or dates may have changed.
-    touched |= set(EventMention.objects.filter(dated_mention__article=article).values_list("event_id", flat=True))
-    for event in Event.objects.filter(pk__in=touched).order_by("pk"):
-        event_refresh(event=event)
+    _refresh_events(touched, placed=placed)
+    # The new events were born refreshed; their refresh's history row comes now, after the older events'
+    # (event_refresh goes in id order).
+    Event.history.bulk_history_create(refreshed, update=True, default_change_reason=None)
     events_prune()
     return created
+
+
+def _events_create(first_reports: list[_Placed], links: list[EventMention]) -> tuple[list[Event], list[Event]]:
+    """A new event for each of ``first_reports``, with ``links`` (to existing events) and theirs inserted after.
+
+    Each event is written once, as event_refresh would leave it, with the created row's history (date and
+    precision). Returns the events, and those whose refresh changed something: the caller writes their
+    refreshed row's history, as a refresh would have.
+    """
+    born, people, refreshed = [], [], []
+    for x in first_reports:
+        event = Event(date=x.mention.date, precision=x.mention.precision)
+        born.append(copy.copy(event))
+        link = EventMention(event=event, dated_mention=x.mention, score=1.0, reasons=["first report of this happening"])
+        changed, participants = _refreshed(event, [link], [x])
+        if changed:
+            refreshed.append(event)
+        people.append(participants or set())
+        links.append(link)
+    events = Event.objects.bulk_create([link.event for link in links[len(links) - len(first_reports) :]])
+    for event, first in zip(events, born, strict=True):
+        first.pk, first.created_at, first.updated_at = event.pk, event.created_at, event.updated_at
+    # As a save writes them (no change reason), not as bulk_history_create would by default ("").
+    Event.history.bulk_history_create(born, default_change_reason=None)
+    EventMention.objects.bulk_create(links)
+    through = Event.participants.through
+    through.objects.bulk_create(
+        [through(event_id=e.pk, person_id=p) for e, ps in zip(events, people, strict=True) for p in ps]
+    )
+    return events, refreshed
 
 
 def _event_verdict(
@@ -190,27 +311,46 @@ def _event_verdict(
     return max(verdicts, key=lambda v: v.score)
 
 
-def _detach_what_no_longer_fits(mentions: list[DatedMention]) -> None:
-    """Machine links of mentions now rejected, undated, or dated apart from the rest of their event go."""
-    for mention in mentions:
-        link = getattr(mention, "event_link", None)
-        if link is None or link.origin == EventMention.Origin.EDITOR or link.event.status == Event.Status.VERIFIED:
-            continue
+def _detach_what_no_longer_fits(mentions: list[DatedMention]) -> set[int]:
+    """Machine links of mentions now rejected, undated, or dated apart from the rest of their event go.
+
+    Returns the ids of the mentions whose link went.
+    """
+    checked = [
+        (mention, link)
+        for mention in mentions
+        if (link := getattr(mention, "event_link", None)) is not None
+        and link.origin != EventMention.Origin.EDITOR
+        and link.event.status != Event.Status.VERIFIED
+    ]
+    if not checked:
+        return set()
+    dated = {link.event_id for m, link in checked if m.status != DatedMention.Status.REJECTED and m.date is not None}
+    reports: dict[int, list[EventMention]] = defaultdict(list)
+    # The other reports of every event concerned, in one read.
+    for other in EventMention.objects.filter(event_id__in=dated, dated_mention__date__isnull=False).select_related(
+        "dated_mention"
+    ):
+        reports[other.event_id].append(other)
+    gone: set[int] = set()
+    detached: set[int] = set()
+    for mention, link in checked:
         fits = mention.status != DatedMention.Status.REJECTED and mention.date is not None
         if fits:
             span = DateSpan.of(mention.date, mention.end_date, mention.precision)
-            others = (
-                EventMention.objects.filter(event=link.event, dated_mention__date__isnull=False)
-                .exclude(pk=link.pk)
-                .select_related("dated_mention")
-            )
-            for other in others:
+            for other in reports[link.event_id]:
+                if other.pk == link.pk or other.pk in gone:
+                    continue
                 o = other.dated_mention
                 if matching.date_agreement(span, DateSpan.of(o.date, o.end_date, o.precision)) is None:
                     fits = False
                     break
         if not fits:
-            link.delete()
+            gone.add(link.pk)
+            detached.add(mention.pk)
+    if gone:
+        EventMention.objects.filter(pk__in=gone).delete()
+    return detached
 
 
 def _representative(placed: list[_Placed]) -> _Placed:
@@ -235,14 +375,74 @@ def event_refresh(*, event: Event) -> Event:
     Verified events and locked fields stay as editors left them. Saves only when something changed.
     """
     event = Event.objects.select_for_update().get(pk=event.pk)
-    if event.status == Event.Status.VERIFIED:
-        return event
-    links = list(
-        event.event_mentions.exclude(dated_mention__status=DatedMention.Status.REJECTED).select_related(
-            "dated_mention__article"
-        )
+    _refresh_locked([event])
+    return event
+
+
+def _refresh_events(ids: Iterable[int], *, placed: Mapping[int, _Placed] | None = None) -> None:
+    """event_refresh for many events (call inside a transaction): locked in id order, read and written together.
+
+    ``placed``: profiles of dated mentions already made in this transaction (their article and names unchanged).
+    """
+    ids = set(ids)
+    if ids:
+        _refresh_locked(list(Event.objects.select_for_update().filter(pk__in=ids).order_by("pk")), placed=placed)
+
+
+def _refresh_locked(events: list[Event], *, placed: Mapping[int, _Placed] | None = None) -> None:
+    events = [e for e in events if e.status != Event.Status.VERIFIED]
+    if not events:
+        return
+    ids = [e.pk for e in events]
+    links: dict[int, list[EventMention]] = defaultdict(list)
+    for link in (
+        EventMention.objects.filter(event_id__in=ids)
+        .exclude(dated_mention__status=DatedMention.Status.REJECTED)
+        .select_related("dated_mention__article")
+        .defer(*_article_texts("dated_mention__article"))
+        .order_by("event_id", "id")
+    ):
+        links[link.event_id].append(link)
+    known = placed or {}
+    placed_all = _placed(
+        link.dated_mention
+        for event_links in links.values()
+        for link in event_links
+        if link.dated_mention_id not in known
     )
-    placed = list(_placed(link.dated_mention for link in links).values())
+    for event_links in links.values():
+        for link in event_links:
+            if link.dated_mention_id in known:
+                placed_all[link.dated_mention_id] = dataclasses.replace(
+                    known[link.dated_mention_id], mention=link.dated_mention
+                )
+    through = Event.participants.through
+    current: dict[int, set[int]] = defaultdict(set)
+    for event_id, person_id in through.objects.filter(event_id__in=ids).values_list("event_id", "person_id"):
+        current[event_id].add(person_id)
+    dropped = Q()
+    added: list[Any] = []
+    for event in events:
+        event_links = links[event.pk]
+        placed = [placed_all[link.dated_mention_id] for link in event_links if link.dated_mention_id in placed_all]
+        changed, people = _refreshed(event, event_links, placed)
+        if changed:
+            event.save(update_fields=[*changed, "updated_at"])
+        if people is not None:
+            if current[event.pk] - people:
+                dropped |= Q(event_id=event.pk, person_id__in=current[event.pk] - people)
+            added.extend(through(event_id=event.pk, person_id=p) for p in people - current[event.pk])
+    if dropped:
+        through.objects.filter(dropped).delete()
+    if added:
+        through.objects.bulk_create(added)
+
+
+def _refreshed(event: Event, links: list[EventMention], placed: list[_Placed]) -> tuple[list[str], set[int] | None]:
+    """Set on ``event`` what its reports (``links``, the dated ones ``placed``) say, but in fields an editor locked.
+
+    Returns the fields changed, and the participants it should have (None when an editor set them).
+    """
     values: dict[str, Any] = {}
     if placed:
         values.update(_date_values(placed))
@@ -264,14 +464,9 @@ def event_refresh(*, event: Event) -> Event:
     changed = [name for name, value in values.items() if name not in locked and getattr(event, name) != value]
     for name in changed:
         setattr(event, name, values[name])
-    if changed:
-        event.save(update_fields=[*changed, "updated_at"])
-    if "participants" not in locked:
-        people = {p for x in placed for p in x.profile.people}
-        current = set(event.participants.values_list("pk", flat=True))
-        if people != current:
-            event.participants.set(people)
-    return event
+    if "participants" in locked:
+        return changed, None
+    return changed, {p for x in placed for p in x.profile.people}
 
 
 def _date_values(placed: list[_Placed]) -> dict[str, Any]:
@@ -329,8 +524,9 @@ def events_rebuild(*, articles: Iterable[Article] | None = None) -> int:
     """Place every unplaced dated mention, article by article in publication order; returns events created."""
     queryset = Article.objects.all() if articles is None else Article.objects.filter(pk__in=[a.pk for a in articles])
     created = 0
-    for article in queryset.order_by("published_on", "pk"):
-        created += len(events_attach(article=article))
+    with merging_batch():
+        for article in queryset.order_by("published_on", "pk"):
+            created += len(events_attach(article=article))
     return created
 
 
@@ -477,11 +673,16 @@ FIRST_REPORT = "first report of these words"
 def _quote_profiles(quotes: Iterable[Quote]) -> dict[int, matching.QuoteProfile]:
     """Profiles of ``quotes`` (each with its article loaded): words, active speaker, when it was probably said."""
     quotes = list(quotes)
-    merged = dict(
-        Person.objects.filter(
-            pk__in={q.speaker_id for q in quotes if q.speaker_id}, merged_into__isnull=False
-        ).values_list("pk", "merged_into_id")
-    )
+    spoken = [q for q in quotes if q.speaker_id]
+    if all(Quote.speaker.is_cached(q) for q in spoken):
+        # The speakers came with the quotes (select_related): who was merged into whom is known.
+        merged = {q.speaker_id: q.speaker.merged_into_id for q in spoken if q.speaker.merged_into_id}
+    else:
+        merged = dict(
+            Person.objects.filter(pk__in={q.speaker_id for q in spoken}, merged_into__isnull=False).values_list(
+                "pk", "merged_into_id"
+            )
+        )
     profiles = {}
     for quote in quotes:
         article = quote.article
@@ -532,7 +733,10 @@ def _statement_verdict(
 def _statement_members(statements: Iterable[Statement]) -> dict[int, dict[int, matching.QuoteProfile]]:
     """statement id -> {quote id: profile} of its quotes that count (rejected or speakerless ones do not)."""
     links = list(
-        StatementQuote.objects.filter(statement__in=list(statements)).select_related("quote__article").order_by("pk")
+        StatementQuote.objects.filter(statement__in=list(statements))
+        .select_related("quote__article", "quote__speaker")
+        .defer(*_article_texts("quote__article"))
+        .order_by("pk")
     )
     profiles = _quote_profiles(link.quote for link in links if _placeable(link.quote))
     members: dict[int, dict[int, matching.QuoteProfile]] = defaultdict(dict)
@@ -542,12 +746,16 @@ def _statement_members(statements: Iterable[Statement]) -> dict[int, dict[int, m
     return members
 
 
-def _detach_quotes_that_no_longer_fit(quotes: list[Quote]) -> None:
-    """Machine links of quotes now rejected, speakerless or unlike their statement go; the others are rescored."""
+def _detach_quotes_that_no_longer_fit(quotes: list[Quote]) -> set[int]:
+    """Machine links of quotes now rejected, speakerless or unlike their statement go; the others are rescored.
+
+    Returns the ids of the links that went.
+    """
     links = [q.statement_link for q in quotes if getattr(q, "statement_link", None) is not None]
     links = [link for link in links if link.origin == StatementQuote.Origin.AUTO]
+    gone: set[int] = set()
     if not links:
-        return
+        return gone
     members = _statement_members({link.statement for link in links})
     own = _quote_profiles(q for q in quotes if _placeable(q))
     names = _person_names(p.speaker for p in own.values())
@@ -555,16 +763,19 @@ def _detach_quotes_that_no_longer_fit(quotes: list[Quote]) -> None:
         profile = own.get(link.quote_id)
         others = [p for pk, p in members.get(link.statement_id, {}).items() if pk != link.quote_id]
         if profile is None:
+            gone.add(link.pk)
             link.delete()
             continue
         if not others:
             continue
         verdict = _statement_verdict(profile, others, names.get(profile.speaker, ""))
         if verdict is None or verdict.score < matching.STATEMENT_THRESHOLD:
+            gone.add(link.pk)
             link.delete()
         elif link.reasons != [FIRST_REPORT] and (link.score, link.reasons) != (verdict.score, list(verdict.reasons)):
             link.score, link.reasons = verdict.score, list(verdict.reasons)
             link.save(update_fields=["score", "reasons"])
+    return gone
 
 
 @transaction.atomic
@@ -575,14 +786,24 @@ def statements_attach(*, article: Article) -> list[Statement]:
     at again (a report imported later, or a speaker merged since, may be the same statement); a quote an
     editor placed never moves.
     """
-    quotes = list(article.quotes.select_related("article", "statement_link__statement").order_by("start", "pk"))
-    _detach_quotes_that_no_longer_fit(quotes)
-    links = {
-        link.quote_id: link
-        for link in StatementQuote.objects.filter(quote__article=article).annotate(
-            size=Count("statement__statement_quotes")
-        )
-    }
+    return _statements_attach(article)
+
+
+def _statements_attach(article: Article) -> list[Statement]:
+    quotes = list(
+        article.quotes.select_related("article", "statement_link__statement", "speaker__merged_into")
+        .defer(*_article_texts("article"))
+        .order_by("start", "pk")
+    )
+    gone = _detach_quotes_that_no_longer_fit(quotes)
+    links: dict[int, StatementQuote] = {}
+    if any((link := getattr(q, "statement_link", None)) is not None and link.pk not in gone for q in quotes):
+        links = {
+            link.quote_id: link
+            for link in StatementQuote.objects.filter(quote__article=article).annotate(
+                size=Count("statement__statement_quotes")
+            )
+        }
     todo = [
         q
         for q in quotes
@@ -602,7 +823,12 @@ def statements_attach(*, article: Article) -> list[Statement]:
             .order_by("pk")
         )
         members = _statement_members(candidates)
-        names = _person_names(speakers)
+        # The speakers' names, as merged: read with the quotes.
+        names = {
+            q.speaker.merged_into_id or q.speaker_id: (q.speaker.merged_into or q.speaker).name
+            for q in todo
+            if q.speaker_id
+        }
         proposals = []
         for quote in todo:
             profile = profiles[quote.pk]
@@ -616,26 +842,32 @@ def statements_attach(*, article: Article) -> list[Statement]:
         by_id = {s.pk: s for s in candidates}
         taken: set[int] = set()
         filled: set[int] = set()
+        new_links: list[StatementQuote] = []
         for score, quote_id, statement_id, verdict in sorted(proposals, key=lambda p: (-p[0], p[1], p[2])):
             if quote_id in taken or statement_id in filled:
                 continue
-            StatementQuote.objects.update_or_create(
-                quote_id=quote_id,
-                defaults={"statement": by_id[statement_id], "score": score, "reasons": list(verdict.reasons)},
-            )
+            if quote_id in links:
+                StatementQuote.objects.update_or_create(
+                    quote_id=quote_id,
+                    defaults={"statement": by_id[statement_id], "score": score, "reasons": list(verdict.reasons)},
+                )
+            else:
+                new_links.append(
+                    StatementQuote(
+                        quote_id=quote_id, statement=by_id[statement_id], score=score, reasons=list(verdict.reasons)
+                    )
+                )
             taken.add(quote_id)
             filled.add(statement_id)
             touched.add(statement_id)
-        for quote in todo:
-            if quote.pk in taken or quote.pk in links:
-                continue
-            statement = Statement.objects.create(speaker_id=profiles[quote.pk].speaker)
-            StatementQuote.objects.create(statement=statement, quote=quote, score=1.0, reasons=[FIRST_REPORT])
-            created.append(statement)
-            touched.add(statement.pk)
+        first_reports = [q for q in todo if q.pk not in taken and q.pk not in links]
+        # A statement of one quote is born with what statement_refresh would give it: no refresh needed.
+        created = Statement.objects.bulk_create([Statement(**_statement_values([q])) for q in first_reports])
+        for statement, quote in zip(created, first_reports, strict=True):
+            new_links.append(StatementQuote(statement=statement, quote=quote, score=1.0, reasons=[FIRST_REPORT]))
+        StatementQuote.objects.bulk_create(new_links)
     statements_prune()
-    for statement in Statement.objects.filter(pk__in=touched).order_by("pk"):
-        statement_refresh(statement=statement)
+    _refresh_statements(touched)
     return created
 
 
@@ -643,27 +875,49 @@ def statements_attach(*, article: Article) -> list[Statement]:
 def statement_refresh(*, statement: Statement) -> Statement:
     """Recompute a statement's speaker, wording (the fullest report) and first date from its quotes."""
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
-    quotes = [
-        link.quote
-        for link in statement.statement_quotes.select_related("quote__article", "quote__speaker").order_by("pk")
-        if link.quote.status != Quote.Status.REJECTED
-    ]
-    if not quotes:
-        return statement
+    _refresh_locked_statements([statement])
+    return statement
+
+
+def _refresh_statements(ids: Iterable[int]) -> None:
+    """statement_refresh for many statements (call inside a transaction): locked in id order, read together."""
+    ids = set(ids)
+    if ids:
+        _refresh_locked_statements(list(Statement.objects.select_for_update().filter(pk__in=ids).order_by("pk")))
+
+
+def _refresh_locked_statements(statements: list[Statement]) -> None:
+    reports: dict[int, list[Quote]] = defaultdict(list)
+    for link in (
+        StatementQuote.objects.filter(statement__in=statements)
+        .select_related("quote__article", "quote__speaker")
+        .defer(*_article_texts("quote__article"))
+        .order_by("statement_id", "pk")
+    ):
+        if link.quote.status != Quote.Status.REJECTED:
+            reports[link.statement_id].append(link.quote)
+    for statement in statements:
+        quotes = reports[statement.pk]
+        if not quotes:
+            continue
+        values = _statement_values(quotes)
+        changed = [name for name, value in values.items() if getattr(statement, name) != value]
+        for name in changed:
+            setattr(statement, name, values[name])
+        if changed:
+            statement.save(update_fields=[*[n.removesuffix("_id") for n in changed], "updated_at"])
+
+
+def _statement_values(quotes: list[Quote]) -> dict[str, Any]:
+    """A statement's speaker, wording (the fullest report) and first date, from its quotes (speaker and article loaded)."""
     speakers = {q.speaker.merged_into_id or q.speaker_id for q in quotes if q.speaker_id}
     dates = [q.article.published_on for q in quotes if q.article.published_on]
-    values: dict[str, Any] = {
+    return {
         # An editor may join quotes of two speakers by mistake: the statement then names neither.
         "speaker_id": speakers.pop() if len(speakers) == 1 else None,
         "text": max(quotes, key=lambda q: (len(matching.normalize_quote(q.text)), -q.article_id, -q.raw_start)).text,
         "first_reported_on": min(dates, default=None),
     }
-    changed = [name for name, value in values.items() if getattr(statement, name) != value]
-    for name in changed:
-        setattr(statement, name, values[name])
-    if changed:
-        statement.save(update_fields=[*[n.removesuffix("_id") for n in changed], "updated_at"])
-    return statement
 
 
 def statements_prune() -> int:

@@ -15,7 +15,7 @@ _lock = threading.Lock()
 # The cheap pass over a whole body: sentence boundaries and named entities.
 # Tagging and dependency parsing cost about as much again, so callers ask for
 # them only on the few sentences that hold a quote's attribution.
-_SCAN_PIPES = ("tok2vec", "senter", "ner")
+_SCAN_PIPES = ("senter", "ner")
 
 
 @lru_cache(maxsize=4)
@@ -30,10 +30,23 @@ def load(name: str) -> Language:
     return nlp
 
 
+@lru_cache(maxsize=4)
+def _scan_pipes(model: str) -> tuple[str, ...]:
+    """The scan's components, with a shared embedding layer only if one of them listens to it.
+
+    In the small English model only the tagger and parser listen to "tok2vec" (senter and ner embed
+    their own): running it in the scan cost a third of the time and changed nothing.
+    """
+    nlp = load(model)
+    wanted = {p for p in _SCAN_PIPES if p in nlp.pipe_names}
+    feeding = {name for name, pipe in nlp.pipeline if wanted & set(getattr(pipe, "listening_components", ()))}
+    return tuple(p for p in nlp.pipe_names if p in wanted or p in feeding)
+
+
 def scan(text: str, model: str) -> Doc:
     """Sentences and entities of ``text``, without tagger or parser."""
     nlp = load(model)
-    with nlp.select_pipes(enable=[p for p in _SCAN_PIPES if p in nlp.pipe_names]):
+    with nlp.select_pipes(enable=list(_scan_pipes(model))):
         return nlp(text)
 
 

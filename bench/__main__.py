@@ -50,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     size = SIZES["quick" if args.quick else "full"]
     parts = args.only or ["import", "api", "workers"]
     results: dict = {"size": "quick" if args.quick else "full", "sizes": size, "machine": machine()}
+    out = RESULTS / "latest.json"
+    if args.only and out.exists():
+        # A partial run updates its parts of the last run of the same size and keeps the rest.
+        previous = json.loads(out.read_text())
+        if previous.get("size") == results["size"]:
+            results = {**previous, "machine": results["machine"]}
     started = time.perf_counter()
     if "import" in parts:
         from bench import importing
@@ -64,12 +70,13 @@ def main(argv: list[str] | None = None) -> int:
         from bench import workers
 
         results["workers"] = workers.run(size, data=DATA, pg=PG)
-    results["seconds"] = round(time.perf_counter() - started, 1)
+    seconds = round(time.perf_counter() - started, 1)
+    if not args.only:
+        results["seconds"] = seconds
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "latest.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)} in {results['seconds']} s")
-    if not args.quick and not args.only:
+    print(f"wrote {out.relative_to(ROOT)} in {seconds} s")
+    if results["size"] == "full" and all(part in results for part in ("import", "api", "workers")):
         from bench import report
 
         report.write_readme(results)  # the README shows the latest full run

@@ -45,7 +45,7 @@ def render(results: dict) -> str:
             f"API and pages at {sizes['articles']:,} articles (about 20 quotes and 5 dated mentions each), through "
             "Django's test client, against a bare view returning the same rows from `.values()` (`bench/floor.py`); "
             "throughput is ours over the floor's (goal at least 0.5). Anonymous reads are served from the snapshot "
-            "cache while nothing is written; *uncached* is every answer rendered from scratch. SQL queries of a "
+            "cache while nothing is written; *uncached* is every answer rendered afresh after a write. SQL queries of a "
             "render at the default page size, and at page sizes 1 / 100 where the endpoint pages:",
             "",
             "| endpoint | p50 ms | p95 ms | floor p50 ms | throughput vs floor | uncached p50 ms | uncached vs floor "
@@ -65,7 +65,7 @@ def render(results: dict) -> str:
             )
         lines.append("")
         if "search_p95_vs_detail_p95" in api:
-            lines += [f"Search p95 over detail p95: {api['search_p95_vs_detail_p95']} (goal under 10).", ""]
+            lines += [f"Search p95 over detail p95, uncached: {api['search_p95_vs_detail_p95']} (goal under 10).", ""]
         if "slowest" in api:
             lines += [
                 f"Slowest uncached: `{api['slowest']['name']}`; its profile is in `{api['slowest']['profile']}`.",

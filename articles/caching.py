@@ -48,7 +48,8 @@ def page_key(request: HttpRequest) -> str | None:
     if request.method not in _SAFE or request.user.is_authenticated:
         return None
     state = database_state()
-    return None if state is None else _key("page", request.get_full_path(), state)
+    # The absolute URL: pages and API rows carry absolute links, which differ by scheme and host.
+    return None if state is None else _key("page", request.build_absolute_uri(), state)
 
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -91,7 +92,7 @@ class CachedReadMixin:
             return
         name = request.method.lower()
         handler = getattr(self, name)
-        key = _key("api", request._request.get_full_path(), state, request.accepted_renderer.format)
+        key = _key("api", request._request.build_absolute_uri(), state, request.accepted_renderer.format)
 
         def cached_handler(request, *args, **kwargs):
             hit = cache.get(key)

@@ -41,6 +41,14 @@ def test_a_repeated_anonymous_read_costs_one_query_and_gives_the_same_answer(cli
     assert again_queries == 1  # the snapshot, and nothing else
 
 
+def test_each_host_gets_its_own_absolute_links(client, committed):
+    """Pages and API rows carry absolute URLs: one host's cached answer is never another's."""
+    first = client.get("/api/v1/articles/ministers-meet/", HTTP_HOST="localhost").json()["url"]
+    other = client.get("/api/v1/articles/ministers-meet/", HTTP_HOST="127.0.0.1").json()["url"]
+    assert first.startswith("http://localhost/")
+    assert other.startswith("http://127.0.0.1/")
+
+
 def test_an_editors_change_shows_on_the_next_request(client, committed):
     for url in ("/articles/ministers-meet/", "/api/v1/articles/ministers-meet/"):
         client.get(url)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
@@ -22,14 +20,11 @@ from articles.caching import cached_page
 from articles.models import PRECISION_CHOICES, Article, DatedMention, Person, Source, Story
 from articles.views import page_size, person_named
 from timeline.api.filters import EventFilter
+from timeline.api.serializers import first_reports, report_rows, report_sentence, visible_links
 from timeline.matching import format_date
 from timeline.models import (
     Event,
-    EventMention,
-    reading_order,
     reporting_sentence,
-    sentence_context,
-    sentence_in_context,
 )
 
 # Events on one page of the timeline: a page is read, not scrolled through for minutes.
@@ -40,30 +35,10 @@ REPORTS_SHOWN = 3
 REPORTS_PER_PAGE = 50
 UNDATED_SHOWN = 20
 
-# What a report shows, as value names and where each comes from: the text around the date, not the whole body.
-REPORT_VALUES = {
-    "event_pk": F("event_id"),
-    "mention_pk": F("dated_mention_id"),
-    "expression": F("dated_mention__expression"),
-    "stored_sentence": F("dated_mention__sentence"),
-    "start": F("dated_mention__start"),
-    "end": F("dated_mention__end"),
-    "slug": F("dated_mention__article__slug"),
-    "title": F("dated_mention__article__title"),
-    "filename": F("dated_mention__article__original_filename"),
-    "published_on": F("dated_mention__article__published_on"),
-    "source": F("dated_mention__article__source__name"),
-}
-
 
 def is_editor(request: HttpRequest) -> bool:
     """Whether the reader sees the reports of unpublished articles too."""
     return request.user.is_authenticated and request.user.has_perm("timeline.view_event")
-
-
-def visible_links(*, editor: bool) -> QuerySet[EventMention]:
-    """The reports a reader may see: not rejected and, unless an editor reads, in a published article."""
-    return EventMention.objects.unrejected() if editor else EventMention.objects.public()
 
 
 def visible_events(*, editor: bool) -> QuerySet[Event]:
@@ -170,72 +145,16 @@ class Year:
     months: list[Month] = field(default_factory=list)
 
 
-def _report_rows(links: QuerySet[EventMention]) -> QuerySet:
-    """``links`` as rows of what a report shows."""
-    return links.annotate(**sentence_context("dated_mention__")).values("context", "context_start", **REPORT_VALUES)
-
-
-def _reports(rows: Iterable[dict]) -> list[tuple[int, Report]]:
-    """(event id, report) of each report row, in their order; one more query for very long sentences, if any."""
-    rows = list(rows)
-    sentences = {}
-    for row in rows:
-        sentences[row["mention_pk"]] = sentence_in_context(
-            expression=row["expression"],
-            stored=row["stored_sentence"],
-            start=row["start"],
-            end=row["end"],
-            context=row["context"] or "",
-            context_start=row["context_start"],
-        )
-    # A sentence that may run past the text read around its date (a very long one) is cut from the whole body.
-    long = [pk for pk, sentence in sentences.items() if sentence is None]
-    for mention in (
-        DatedMention.objects.filter(pk__in=long)
-        .select_related("article")
-        .only("expression", "sentence", "start", "end", "article__body")
-    ):
-        sentences[mention.pk] = reporting_sentence(mention)
-    article_url = Paths("articles:article")
-    return [
-        (
-            row["event_pk"],
-            Report(
-                url=article_url(row["slug"]),
-                title=row["title"] or row["filename"],
-                source=row["source"] or "",
-                published_on=row["published_on"],
-                expression=row["expression"],
-                sentence=sentences[row["mention_pk"]],
-            ),
-        )
-        for row in rows
-    ]
-
-
-def _first_reports(events: list[Event], *, editor: bool) -> dict[int, tuple[list[Report], int]]:
-    """Each event's first REPORTS_SHOWN reports, earliest article first, and its number of reports."""
-    # Ranked on narrow rows first: only the reports shown read their article's text.
-    ranked = (
-        visible_links(editor=editor)
-        .filter(event__in=[e.pk for e in events])
-        .annotate(
-            n=Window(RowNumber(), partition_by=[F("event_id")], order_by=reading_order()),
-            total=Window(Count("pk"), partition_by=[F("event_id")]),
-        )
-        .filter(n__lte=REPORTS_SHOWN)
-        .order_by()  # EventMention's default order would join the events only to sort by them
-        .values_list("pk", "event_id", "total")
+def _report(row: dict, article_url: Paths) -> Report:
+    """A report row (the API's ``report_rows``) as the pages show it."""
+    return Report(
+        url=article_url(row["article_slug"]),
+        title=row["article_title"] or row["article_filename"],
+        source=row["article_source"] or "",
+        published_on=row["article_published_on"],
+        expression=row["expression"],
+        sentence=report_sentence(row),
     )
-    totals = {}
-    shown = []
-    for pk, event_id, total in ranked:
-        totals[event_id] = total
-        shown.append(pk)
-    found: dict[int, list[Report]] = {}
-    for event_id, report in _reports(_report_rows(EventMention.objects.filter(pk__in=shown).reading_order())):
-        found.setdefault(event_id, []).append(report)
-    return {event_id: (found.get(event_id, []), total) for event_id, total in totals.items()}
 
 
 def _by_year(rows: list[EventRow]) -> list[Year]:
@@ -330,13 +249,14 @@ def timeline_index(request: HttpRequest) -> HttpResponse:
     # The first and last events of the whole (filtered) timeline: index scans that stop at once.
     ordered = events.dated().chronological().only("id", "date", "precision")
     first, last = ordered.first(), ordered.reverse().first()
-    reports = _first_reports(page, editor=editor)
-    event_url = Paths("timeline:event", kwarg="pk")
+    reports = first_reports([event.pk for event in page], editor=editor, shown=REPORTS_SHOWN)
+    event_url, article_url = Paths("timeline:event", kwarg="pk"), Paths("articles:article")
     rows = []
     for event in page:
-        shown, total = reports.get(event.pk, ([], 0))
+        found = reports[event.pk]
         label = format_date(event.date, event.precision, event.end_date)
-        rows.append(EventRow(event, event_url(event.pk), label, shown, total))
+        shown = [_report(row, article_url) for row in found.rows]
+        rows.append(EventRow(event, event_url(event.pk), label, shown, found.count))
     earlier = bool(page) and _key(page[0]) != _key(first)
     later = bool(page) and _key(page[-1]) != _key(last)
     context = {
@@ -372,8 +292,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if event is None:
         raise Http404("No such event.")
     links = visible_links(editor=editor).filter(event=event).reading_order()
-    page = Paginator(_report_rows(links), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
-    reports = [report for _event, report in _reports(page.object_list)]
+    page = Paginator(report_rows(links), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    article_url = Paths("articles:article")
+    reports = [_report(row, article_url) for row in page.object_list]
     label = format_date(event.date, event.precision, event.end_date)
     row = EventRow(event, request.path, label, reports, page.paginator.count)
     return render(request, "timeline/event_detail.html", {"row": row, "page": page})

@@ -82,12 +82,12 @@ def visible_links(editor: bool) -> QuerySet[EventMention]:
     return EventMention.objects.unrejected() if editor else EventMention.objects.public()
 
 
-def report_rows(links: QuerySet[EventMention]) -> list[dict[str, Any]]:
-    """``links`` as report rows: plain values of what a report shows, with the text around each date, not the body."""
-    values = links.annotate(**sentence_context("dated_mention__")).values(
+def report_rows(links: QuerySet[EventMention]) -> QuerySet:
+    """``links`` as report rows (lazy, so it pages): plain values of what a report shows, with the text around each
+    date, not the body."""
+    return links.annotate(**sentence_context("dated_mention__")).values(
         "pk", "event_id", "score", "reasons", "origin", "context", "context_start", **_REPORT_VALUES
     )
-    return list(values)
 
 
 def report_sentence(row: dict[str, Any]) -> str:
@@ -134,10 +134,11 @@ class FirstReports:
     count: int
 
 
-def first_reports(event_ids: Sequence[int], *, editor: bool) -> dict[int, FirstReports]:
-    """The first REPORTS_SHOWN reports of each event the requester may see, and their count: two queries in all."""
+def first_reports(event_ids: Sequence[int], *, editor: bool, shown: int | None = None) -> dict[int, FirstReports]:
+    """The first ``shown`` (REPORTS_SHOWN) reports of each event the requester may see, and their count: two queries."""
     if not event_ids:
         return {}
+    shown = REPORTS_SHOWN if shown is None else shown
     # The first query ranks and counts every report of these events, reading no more than it needs to; the second
     # reads what the first few show (reading the articles' text in the first would read it for every report).
     ranked = (
@@ -147,7 +148,7 @@ def first_reports(event_ids: Sequence[int], *, editor: bool) -> dict[int, FirstR
             rank=Window(RowNumber(), partition_by=F("event_id"), order_by=reading_order()),
             total=Window(Count("pk"), partition_by=F("event_id")),
         )
-        .filter(rank__lte=REPORTS_SHOWN)
+        .filter(rank__lte=shown)
         .order_by()  # EventMention's default order would join the events only to sort by them
         .values_list("pk", "event_id", "total", "rank")
     )

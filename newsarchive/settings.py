@@ -79,6 +79,10 @@ WSGI_APPLICATION = "newsarchive.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL compiles big queries to machine code first (JIT): a request then waits ~100 ms for code it runs
+    # once. Pages and API requests are short reads; the compile never pays for itself.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 # Covering indexes (INCLUDE columns) are a PostgreSQL optimisation; SQLite builds the same index on its keys.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema_field
@@ -224,24 +225,42 @@ class DatedMentionSerializer(serializers.ModelSerializer):
         }
 
 
+def _bylines_sql(count: int) -> str:
+    """One query for the authors and the stories of ``count`` articles, authors first, each in name order."""
+    authors, stories = Article.authors.through._meta, Story.articles.through._meta
+    person, story = Person._meta, Story._meta
+
+    def column(meta, field: str) -> str:
+        return meta.get_field(field).column
+
+    marks = ", ".join(["%s"] * count)
+    return (
+        f"SELECT 0, l.{column(authors, 'article')}, p.slug, p.name, p.kind, p.id"
+        f" FROM {authors.db_table} l JOIN {person.db_table} p ON p.id = l.{column(authors, 'person')}"
+        f" WHERE l.{column(authors, 'article')} IN ({marks})"
+        f" UNION ALL SELECT 1, l.{column(stories, 'article')}, s.slug, s.title, NULL, s.id"
+        f" FROM {stories.db_table} l JOIN {story.db_table} s ON s.id = l.{column(stories, 'story')}"
+        f" WHERE l.{column(stories, 'article')} IN ({marks})"
+        " ORDER BY 1, 4, 6"
+    )
+
+
 def article_bylines(article_ids: Iterable[int]) -> dict[int, dict[str, list]]:
-    """Each article's authors and stories (as the brief serializers show them, in their order): two queries."""
+    """Each article's authors and stories (as the brief serializers show them, in their order): one query.
+
+    Written in SQL: on a page of rows the ORM's building of two joined, ordered queries cost more than running them.
+    """
     ids = list(article_ids)
     related: dict[int, dict[str, list]] = {pk: {"authors": [], "stories": []} for pk in ids}
-    authors = (
-        Article.authors.through.objects.filter(article_id__in=ids)
-        .order_by("person__name", "person_id")
-        .values_list("article_id", "person__slug", "person__name", "person__kind")
-    )
-    for article_id, *person in authors:
-        related[article_id]["authors"].append(person)
-    stories = (
-        Story.articles.through.objects.filter(article_id__in=ids)
-        .order_by("story__title", "story_id")
-        .values_list("article_id", "story__slug", "story__title")
-    )
-    for article_id, slug, title in stories:
-        related[article_id]["stories"].append({"slug": slug, "title": title})
+    if not ids:
+        return related
+    with connection.cursor() as cursor:
+        cursor.execute(_bylines_sql(len(ids)), ids + ids)
+        for is_story, article_id, slug, name, kind, _pk in cursor.fetchall():
+            if is_story:
+                related[article_id]["stories"].append({"slug": slug, "title": name})
+            else:
+                related[article_id]["authors"].append([slug, name, kind])
     return related
 
 
@@ -416,36 +435,16 @@ class ArticleDetailSerializer(ArticleSerializer):
         editor = _is_editor(self)
         row = super().to_representation(article)
         quote_page = links.page("articles:article", article.slug)
+        quotes, mentions, dated = article_evidence(links, article, editor=editor, article_page=quote_page)
         row.update(
             {
                 "display_policy": presentation.display_policy(article),
                 "body": article.body if editor else presentation.public_text(article),
                 "captions": article.captions,
                 "source_url": article.url,
-                "quotes": [quote_in_article(links, quote, quote_page) for quote in article.visible_quotes],
-                "mentions": [
-                    {
-                        "person": _person_brief(links, m.person.slug, m.person.name, m.person.kind),
-                        "text": m.text,
-                        "start": m.start,
-                        "end": m.end,
-                    }
-                    for m in article.mention_list
-                ],
-                "dated_mentions": [
-                    {
-                        "expression": d.expression,
-                        "date": _date(d.date),
-                        "end_date": _date(d.end_date),
-                        "precision": d.precision,
-                        "sentence": d.sentence,
-                        "start": d.start,
-                        "end": d.end,
-                        "origin": d.origin,
-                        "status": d.status,
-                    }
-                    for d in article.dated_mention_list
-                ],
+                "quotes": quotes,
+                "mentions": mentions,
+                "dated_mentions": dated,
                 "extractor_version": article.extractor_version,
                 "withdrawn_reason": article.withdrawn_reason if editor else None,
             }
@@ -453,21 +452,53 @@ class ArticleDetailSerializer(ArticleSerializer):
         return row
 
 
-def quote_in_article(links: PageLinks, quote: Quote, article_page: str | None) -> dict[str, Any]:
-    """``quote`` as QuoteInArticleSerializer shows it (``article_page``: the web_url of its article)."""
-    speaker = quote.speaker if quote.speaker_id else None
-    return {
-        "url": links("quote-detail", quote.pk),
-        "web_url": f"{article_page}#quote-{quote.pk}" if article_page is not None else None,
-        "id": quote.pk,
-        "text": quote.text,
-        "speaker": _person_brief(links, speaker.slug, speaker.name, speaker.kind) if speaker else None,
-        "speaker_mention": quote.speaker_mention,
-        "start": quote.start,
-        "end": quote.end,
-        "confidence": quote.confidence,
-        "status": quote.status,
-    }
+def article_evidence(
+    links: PageLinks, article: Article, *, editor: bool, article_page: str | None
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """The quotes, mentions and dated mentions of ``article`` as its detail shows them: three queries of plain values.
+
+    The public gets no rejected item, and no quote of an outlet that lets no words be shown; editors get all.
+    Values, not model rows: building a model (and its speaker's) per row costs more than the queries.
+    """
+    quotes: list[dict] = []
+    if editor or presentation.shows_text(article):
+        rows = Quote.objects.filter(article_id=article.pk)
+        if not editor:
+            rows = rows.exclude(status=QuoteStatus.REJECTED)
+        fields = ("id", "text", "speaker_id", "speaker__slug", "speaker__name", "speaker__kind", "speaker_mention")
+        for pk, text, speaker, slug, name, kind, said_by, start, end, confidence, status in rows.order_by(
+            "start", "id"
+        ).values_list(*fields, "start", "end", "confidence", "status"):
+            quotes.append(
+                {
+                    "url": links("quote-detail", pk),
+                    "web_url": f"{article_page}#quote-{pk}" if article_page is not None else None,
+                    "id": pk,
+                    "text": text,
+                    "speaker": _person_brief(links, slug, name, kind) if speaker is not None else None,
+                    "speaker_mention": said_by,
+                    "start": start,
+                    "end": end,
+                    "confidence": confidence,
+                    "status": status,
+                }
+            )
+    mentions = [
+        {"person": _person_brief(links, slug, name, kind), "text": text, "start": start, "end": end}
+        for slug, name, kind, text, start, end in Mention.objects.filter(article_id=article.pk)
+        .order_by("start", "id")
+        .values_list("person__slug", "person__name", "person__kind", "text", "start", "end")
+    ]
+    dated_rows = DatedMention.objects.filter(article_id=article.pk)
+    if not editor:
+        dated_rows = dated_rows.exclude(status=DatedMention.Status.REJECTED)
+    dated = [
+        {**row, "date": _date(row["date"]), "end_date": _date(row["end_date"])}
+        for row in dated_rows.order_by("start", "id").values(
+            "expression", "date", "end_date", "precision", "sentence", "start", "end", "origin", "status"
+        )
+    ]
+    return quotes, mentions, dated
 
 
 class ArticleUpdateSerializer(serializers.Serializer):

@@ -255,12 +255,17 @@ class ArticleViewSet(ArchiveViewSet):
             # A withdrawn article answers 410, not 404: read with the published ones, turned away by retrieve().
             queryset = Article.objects.filter(status__in=[Article.Status.PUBLISHED, Article.Status.WITHDRAWN])
         queryset = queryset.select_related("source").defer("raw_text", "search_vector", "suggestions")
-        if self.action == "retrieve":
-            return queryset  # retrieve() reads the quotes and mentions once it knows the article is shown
+        if self.action == "retrieve" or not self.format_kwarg:
+            # retrieve() reads them once it knows the article is shown; rows written by hand read their own values.
+            return queryset
         return queryset.prefetch_related(*self.detail_prefetches())
 
     def detail_prefetches(self) -> list[Prefetch]:
-        """What a detail shows besides the article: quotes (those the requester may see), mentions, dated mentions."""
+        """What a detail shows besides the article, as DRF's field-by-field way (a `.json` address) reads it.
+
+        Quotes (those the requester may see), mentions, dated mentions. Rows written by hand read the same as
+        plain values instead (serializers.article_evidence).
+        """
         editor = self.is_editor
         quotes = Quote.objects.select_related("speaker").order_by("start", "id")
         if not editor:
@@ -279,9 +284,10 @@ class ArticleViewSet(ArchiveViewSet):
         editor = self.is_editor
         if article.status == Article.Status.WITHDRAWN and not editor:
             raise Gone(f"Withdrawn: {article.withdrawn_reason}" if article.withdrawn_reason else None)
-        prefetch_related_objects([article], *self.detail_prefetches())
-        if not editor and not presentation.shows_text(article):
-            article.visible_quotes = []
+        if self.format_kwarg:
+            prefetch_related_objects([article], *self.detail_prefetches())
+            if not editor and not presentation.shows_text(article):
+                article.visible_quotes = []
         self.etag_version = article.version
         return Response(self.get_serializer(article).data)
 

@@ -244,7 +244,7 @@ class ArticleViewSet(ArchiveViewSet):
     def get_queryset(self) -> QuerySet[Article]:
         editor = self.is_editor
         if self.action == "list":
-            # What a row shows and no more; the serializer reads the page's authors and stories in two queries.
+            # What a row shows and no more; the serializer reads the page's authors and stories in one query.
             return (
                 _published_or_editor(Article.objects.all(), editor)
                 .select_related("source")

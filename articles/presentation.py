@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.extraction.types import Origin, Precision
@@ -15,6 +19,11 @@ from articles.models import Article, DisplayPolicy, Mention, Person, Quote
 
 # An excerpt is the opening of the clean body, cut at a word boundary: enough to know what the article says.
 EXCERPT_CHARS = 600
+
+
+def headline(title: str) -> str:
+    """The headline, or a stand-in that says there is none."""
+    return title or "(untitled article)"
 
 
 def display_policy(article: Article) -> str:
@@ -95,11 +104,24 @@ def date_display(value: date | None, precision: str) -> str:
 
 def date_label(article: Article) -> str:
     """What a reader must be told about the publication date: 'date unknown', 'date inferred' or nothing."""
-    if article.published_on is None:
+    return _date_label(article.published_on, article.published_origin)
+
+
+def _date_label(published_on: date | None, origin: str) -> str:
+    if published_on is None:
         return "date unknown"
-    if article.published_origin == Origin.INFERRED:
+    if origin == Origin.INFERRED:
         return "date inferred"
     return ""
+
+
+class QuoteSpan(Protocol):
+    """What marking a quote in the body reads of it."""
+
+    pk: int
+    text: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +129,7 @@ class Segment:
     """A run of body text, the part of a quote when ``quote`` is set."""
 
     text: str
-    quote: Quote | None = None
+    quote: QuoteSpan | None = None
     anchor: bool = False  # the first segment of a quote carries its #quote-<id>
 
 
@@ -116,7 +138,7 @@ class Paragraph:
     segments: list[Segment] = field(default_factory=list)
 
 
-def body_paragraphs(text: str, quotes: Iterable[Quote]) -> list[Paragraph]:
+def body_paragraphs(text: str, quotes: Iterable[QuoteSpan]) -> list[Paragraph]:
     """``text`` (a body or its excerpt) split into paragraphs, with each quote's span marked.
 
     Quotes whose span lies beyond ``text`` (an excerpt) are left out; overlapping spans keep the first.
@@ -156,7 +178,107 @@ def json_ld(data: dict) -> SafeString:
 def person_articles(person: Person) -> QuerySet[Article]:
     """Published articles that quote, mention or are written by ``person``."""
     # One UNION of article ids, looked up by primary key: no DISTINCT over joined rows, no scan of every article.
-    quoted = Quote.objects.public().filter(speaker=person).order_by().values("article")
+    # The quotes' side does not join their articles to check they are published (that join hashed every
+    # published article): the outer query keeps published articles only.
+    quoted = Quote.objects.exclude(status=Quote.Status.REJECTED).filter(speaker=person).order_by().values("article")
     mentioned = Mention.objects.filter(person=person).order_by().values("article")
     written = Article.authors.through.objects.filter(person=person).values("article")
     return Article.objects.published().filter(pk__in=quoted.union(mentioned, written))
+
+
+_SLUG = "slug-placeholder"
+
+
+def slug_urls(name: str) -> Callable[[str], str]:
+    """The URL named ``name`` for any slug, as ``reverse(name, kwargs={"slug": slug})``, at the cost of one reverse.
+
+    A page of cards links every row to its page: one reverse() each costs more than reading the rows. The
+    ``<slug:slug>`` converter takes only letters, digits, hyphens and underscores, which reverse() never quotes.
+    """
+    prefix, suffix = reverse(name, kwargs={"slug": _SLUG}).split(_SLUG)
+    return lambda slug: f"{prefix}{slug}{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCard:
+    """What an article's card shows, as plain values: a page of cards costs no model, no query per card."""
+
+    url: str
+    headline: str
+    source_name: str
+    source_url: str  # empty when the outlet is unknown
+    published_on: date | None
+    published_iso: str
+    published: str  # as precisely as it is known
+    date_label: str
+    authors: str  # the byline's names, joined
+    quote_count: int
+
+
+# What a card reads of an article; its texts are most of a row's bytes and stay in the database.
+CARD_FIELDS = (
+    "pk",
+    "slug",
+    "title",
+    "published_on",
+    "published_precision",
+    "published_origin",
+    "source__name",
+    "source__slug",
+    "quote_count",
+)
+
+
+class ArticleCards:
+    """Articles as cards, newest first unless ``queryset`` is ordered (by search rank).
+
+    A sequence as a Paginator wants one: ``count()``, and a slice that reads only its rows (one query) and their
+    bylines (one more). Each card carries its number of quotes editors have not rejected.
+    """
+
+    def __init__(self, queryset: QuerySet[Article]):
+        self.articles = queryset
+        if not queryset.query.order_by:
+            queryset = queryset.order_by(F("published_on").desc(nulls_last=True), "-created_at", "-id")
+        # A subquery, not a join and GROUP BY: PostgreSQL counts the quotes of the page's rows only, after the
+        # limit, instead of aggregating every quote of every matching article before it can sort.
+        quotes = (
+            Quote.objects.filter(article=OuterRef("pk"))
+            .exclude(status=Quote.Status.REJECTED)
+            .order_by()
+            .values("article")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        self.rows = queryset.annotate(quote_count=Coalesce(Subquery(quotes), 0)).values(*CARD_FIELDS)
+
+    def count(self) -> int:
+        return self.articles.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[ArticleCard]:
+        if not isinstance(index, slice):  # nor iterated card by card: a query each
+            raise TypeError("ArticleCards are read a slice at a time")
+        rows = list(self.rows[index])
+        bylines: dict[int, list[str]] = defaultdict(list)
+        authors = Article.authors.through.objects.filter(article_id__in=[row["pk"] for row in rows])
+        for article_id, name in authors.order_by("person__name", "person_id").values_list("article_id", "person__name"):
+            bylines[article_id].append(name)
+        article_url, source_url = slug_urls("articles:article"), slug_urls("articles:source")
+        return [
+            ArticleCard(
+                url=article_url(row["slug"]),
+                headline=headline(row["title"]),
+                source_name=row["source__name"] or "",
+                source_url=source_url(row["source__slug"]) if row["source__slug"] else "",
+                published_on=row["published_on"],
+                published_iso=row["published_on"].isoformat() if row["published_on"] else "",
+                published=date_display(row["published_on"], row["published_precision"]),
+                date_label=_date_label(row["published_on"], row["published_origin"]),
+                authors=", ".join(bylines[row["pk"]]),
+                quote_count=row["quote_count"],
+            )
+            for row in rows
+        ]

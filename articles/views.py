@@ -6,14 +6,16 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from articles import presentation
@@ -74,12 +76,10 @@ class ArticleFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         published = Article.objects.published()
-        self.fields["source"].choices = [("", "All outlets")] + [
-            (s.slug, s.name) for s in Source.objects.filter(Exists(published.filter(source=OuterRef("pk"))))
-        ]
-        self.fields["story"].choices = [("", "All stories")] + [
-            (s.slug, s.title) for s in Story.objects.filter(Exists(published.filter(stories=OuterRef("pk"))))
-        ]
+        outlets = Source.objects.filter(Exists(published.filter(source=OuterRef("pk")))).values_list("slug", "name")
+        stories = Story.objects.filter(Exists(published.filter(stories=OuterRef("pk")))).values_list("slug", "title")
+        self.fields["source"].choices = [("", "All outlets"), *outlets]
+        self.fields["story"].choices = [("", "All stories"), *stories]
 
     def filter(self, queryset: QuerySet[Article]) -> QuerySet[Article]:
         """``queryset`` narrowed by the fields that validated (call is_valid() first)."""
@@ -114,33 +114,9 @@ def person_named(text: str) -> Person | None:
     return person
 
 
-# What a card never shows; the texts are most of a row's bytes.
-CARD_DEFERRED = ("body", "raw_text", "captions", "search_vector", "suggestions", "tags", "review_reasons")
-
-
-def article_cards(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    """Articles with what a card shows of each: outlet, authors (``author_list``) and their number of public quotes.
-
-    Unless ``queryset`` is ordered already (by search rank), newest first with undated articles last.
-    """
-    if not queryset.query.order_by:
-        queryset = queryset.order_by(F("published_on").desc(nulls_last=True), "-created_at", "-id")
-    # A subquery, not a join and GROUP BY: PostgreSQL counts the quotes of the page's rows only, after the limit,
-    # instead of aggregating every quote of every matching article before it can sort.
-    quotes = (
-        Quote.objects.filter(article=OuterRef("pk"))
-        .exclude(status=Quote.Status.REJECTED)
-        .order_by()
-        .values("article")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        queryset.select_related("source")
-        .defer(*CARD_DEFERRED)
-        .prefetch_related(Prefetch("authors", queryset=Person.objects.only("id", "name"), to_attr="author_list"))
-        .annotate(quote_count=Coalesce(Subquery(quotes), 0))
-    )
+def article_cards(queryset: QuerySet[Article]) -> presentation.ArticleCards:
+    """Articles as cards (outlet, byline, number of public quotes); newest first unless already ordered by rank."""
+    return presentation.ArticleCards(queryset)
 
 
 # What a quote card shows of a quote, its article and speaker: the article's texts stay in the database.
@@ -193,23 +169,65 @@ def _reported_events(article: Article) -> list[ReportedEvent]:
     mentions = (
         article.dated_mentions.exclude(status=DatedMention.Status.REJECTED)
         .filter(event_link__isnull=False)
-        .select_related("event_link__event")
         .order_by("event_link__event__date", "event_link__event_id")
+        .values_list(
+            "event_link__event_id",
+            "event_link__event__title",
+            "event_link__event__date",
+            "event_link__event__precision",
+            "sentence",
+        )
     )
     events: dict[int, ReportedEvent] = {}
-    for mention in mentions:
-        event = mention.event_link.event
-        if event.pk not in events:
-            events[event.pk] = ReportedEvent(
-                id=event.pk,
-                title=event.title or mention.sentence,
-                date=presentation.date_display(event.date, event.precision) or "undated",
-                url=event_url(event.pk),
+    for event_id, title, when, precision, sentence in mentions:
+        if event_id not in events:
+            events[event_id] = ReportedEvent(
+                id=event_id,
+                title=title or sentence,
+                date=presentation.date_display(when, precision) or "undated",
+                url=event_url(event_id),
             )
     return list(events.values())
 
 
-def _json_ld(request: HttpRequest, article: Article, authors: list[Person]) -> dict:
+@dataclass(frozen=True, slots=True)
+class PersonLink:
+    """A person or organisation as the article page links them."""
+
+    pk: int
+    name: str
+    url: str
+    kind: str
+
+
+def _person_links(ids: set[int]) -> dict[int, PersonLink]:
+    """Each person of ``ids`` as the person they now live on as: one query (and one more per merged person)."""
+    person_url = presentation.slug_urls("articles:person")
+    links = {}
+    rows = Person.objects.filter(pk__in=ids).values_list("pk", "name", "slug", "kind", "merged_into")
+    for pk, name, slug, kind, merged_into in rows:
+        if merged_into is None:
+            links[pk] = PersonLink(pk, name, person_url(slug), kind)
+        else:  # rare: an editor merged them into someone else
+            survivor = presentation.survivor(Person.objects.select_related("merged_into").get(pk=pk))
+            links[pk] = PersonLink(survivor.pk, survivor.name, person_url(survivor.slug), survivor.kind)
+    return links
+
+
+@dataclass(frozen=True, slots=True)
+class ShownQuote:
+    """A quote as the article page shows it, attributed to the person its speaker now lives on as."""
+
+    pk: int
+    text: str
+    start: int
+    end: int
+    status: str
+    speaker_mention: str
+    speaker: PersonLink | None
+
+
+def _json_ld(request: HttpRequest, article: Article, authors: list[PersonLink]) -> dict:
     data: dict = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -222,7 +240,7 @@ def _json_ld(request: HttpRequest, article: Article, authors: list[Person]) -> d
     if article.published_on is not None:
         data["datePublished"] = article.published_on.isoformat()
     data["author"] = [
-        {"@type": "Person", "name": a.name, "url": request.build_absolute_uri(a.get_absolute_url())} for a in authors
+        {"@type": "Person", "name": a.name, "url": request.build_absolute_uri(a.url)} for a in authors
     ] or [{"@type": "Organization", "name": article.source.name if article.source else "Unknown"}]
     if article.source is not None:
         publisher = {"@type": "Organization", "name": article.source.name}
@@ -251,25 +269,22 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such article.")
 
     policy = presentation.display_policy(article)
-    quotes = list(
-        article.quotes.exclude(status=Quote.Status.REJECTED)
-        .select_related("speaker__merged_into")
-        .defer("search_vector")
-        .order_by("start")
-    )
-    for quote in quotes:
-        quote.public_speaker = presentation.survivor(quote.speaker)
+    # Plain values, and everyone the page names (speakers, people mentioned, the byline) read in one query.
+    rows = []
+    if presentation.shows_text(article):
+        rows = article.quotes.exclude(status=Quote.Status.REJECTED).order_by("start")
+        rows = list(rows.values_list("pk", "text", "start", "end", "status", "speaker_mention", "speaker"))
+    mentioned_ids = list(article.mentions.order_by("start").values_list("person", flat=True))
+    author_ids = list(article.authors.values_list("pk", flat=True))  # in the byline's order: by name
+    links = _person_links({*mentioned_ids, *author_ids, *(row[-1] for row in rows if row[-1] is not None)})
+    shown_quotes = [ShownQuote(*row[:-1], speaker=links.get(row[-1])) for row in rows]
     text = presentation.public_text(article)
-    shown_quotes = quotes if presentation.shows_text(article) else []
     paragraphs = presentation.body_paragraphs(text, shown_quotes)
     in_text = {seg.quote.pk for paragraph in paragraphs for seg in paragraph.segments if seg.quote}
-    people: dict[int, tuple[Person, int]] = {}
-    for mention in article.mentions.select_related("person__merged_into"):
-        person = presentation.survivor(mention.person)
-        known = people.get(person.pk)
-        people[person.pk] = (person, (known[1] if known else 0) + 1)
-    mentioned = sorted(people.values(), key=lambda pc: (-pc[1], pc[0].name))
-    authors = [presentation.survivor(a) for a in article.authors.select_related("merged_into")]
+    mentions = Counter(links[pk].pk for pk in mentioned_ids)
+    survivors = {link.pk: link for link in links.values()}
+    mentioned = sorted((survivors[pk] for pk in mentions), key=lambda p: (-mentions[p.pk], p.name))
+    authors = [links[pk] for pk in author_ids]
     context = {
         "article": article,
         "policy": policy,
@@ -278,10 +293,10 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         # In an excerpt some quotes fall outside the text shown; they are listed on their own.
         "quotes_outside_text": [q for q in shown_quotes if q.pk not in in_text],
         "authors": authors,
-        "people": [p for p, _ in mentioned if p.kind == Person.Kind.PERSON],
-        "organisations": [p for p, _ in mentioned if p.kind == Person.Kind.ORGANISATION],
+        "people": [p for p in mentioned if p.kind == Person.Kind.PERSON],
+        "organisations": [p for p in mentioned if p.kind == Person.Kind.ORGANISATION],
         "events": _reported_events(article),
-        "stories": article.stories.all(),
+        "stories": article.stories.values("slug", "title"),
         "date_display": presentation.date_display(article.published_on, article.published_precision),
         "date_label": presentation.date_label(article),
         "json_ld": presentation.json_ld(_json_ld(request, article, authors)),
@@ -405,8 +420,7 @@ STATEMENTS_PER_PAGE = 20
 PERSON_ARTICLES = 20
 
 
-@dataclass(frozen=True, slots=True)
-class SpokenQuote:
+class SpokenQuote(NamedTuple):
     """What grouping a person's quotes into statements reads of each: plain values, not a model and its article."""
 
     pk: int
@@ -417,6 +431,45 @@ class SpokenQuote:
     start: int
 
 
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One article's report of a statement, as plain values: the article's texts stay in the database."""
+
+    url: str  # the quote, anchored in its article
+    headline: str
+    source_name: str
+    published_on: date | None
+    published_iso: str
+    published: str
+    verified: bool
+
+
+def _reports(pks: list[int]) -> dict[int, Report]:
+    """The quotes ``pks`` as reports, by id, in one query and one reverse()."""
+    rows = Quote.objects.filter(pk__in=pks).values_list(
+        "pk",
+        "status",
+        "article__slug",
+        "article__title",
+        "article__published_on",
+        "article__published_precision",
+        "article__source__name",
+    )
+    article_url = presentation.slug_urls("articles:article")
+    return {
+        pk: Report(
+            url=f"{article_url(slug)}#quote-{pk}",
+            headline=presentation.headline(title),
+            source_name=source_name or "",
+            published_on=published_on,
+            published_iso=published_on.isoformat() if published_on else "",
+            published=presentation.date_display(published_on, precision),
+            verified=status == Quote.Status.VERIFIED,
+        )
+        for pk, status, slug, title, published_on, precision, source_name in rows
+    }
+
+
 @dataclass(slots=True)
 class StatementView:
     """The same words of one speaker, with every article that reports them."""
@@ -424,7 +477,7 @@ class StatementView:
     text: str
     first_date: date | None
     spoken: list[SpokenQuote]
-    quotes: list[Quote] = field(default_factory=list)  # filled for the statements a page shows
+    quotes: list[Report] = field(default_factory=list)  # filled for the statements a page shows
 
 
 def _statements(spoken: list[SpokenQuote]) -> list[StatementView]:
@@ -475,10 +528,9 @@ def quotes_per_month_chart(dates: list[date | None], *, height: int = 120, bar: 
         bars.append(Bar(index * (bar + gap), height - bar_height, bar_height, count, label, tick))
     return {
         "bars": bars,
+        "marks": _chart_marks(bars, bar=bar, tick_y=height + 16),  # year labels on a baseline under the bars
         "width": len(months) * (bar + gap),
         "height": height,
-        "tick_y": height + 16,  # the baseline of the year labels, under the bars
-        "bar": bar,
         "peak": peak,
         "total": sum(counts.values()),
         "undated": sum(1 for d in dates if d is None),
@@ -487,16 +539,16 @@ def quotes_per_month_chart(dates: list[date | None], *, height: int = 120, bar: 
     }
 
 
-# What the person page shows of a quote in a statement; the article's texts stay in the database.
-PERSON_QUOTE_FIELDS = (
-    "status",
-    "article__slug",
-    "article__title",
-    "article__published_on",
-    "article__published_precision",
-    "article__source__name",
-    "article__source__slug",
-)
+def _chart_marks(bars: list[Bar], *, bar: int, tick_y: int) -> SafeString:
+    """The chart's SVG marks, a group per month: its title (month and count), its bar, its year label."""
+    # A long career is a hundred months and more: a template loop over them cost more than the rest of the page.
+    # Numbers are ints and the labels are escaped, so the whole is safe.
+    marks = []
+    for b in bars:
+        rect = f'<rect class="bar" x="{b.x}" y="{b.y}" width="{bar}" height="{b.height}"></rect>' if b.count else ""
+        tick = f'<text class="tick" x="{b.x}" y="{tick_y}">{escape(b.tick)}</text>' if b.tick else ""
+        marks.append(f"<g><title>{escape(b.label)}: {b.count}</title>{rect}{tick}</g>")
+    return mark_safe("\n".join(marks))  # noqa: S308 - see above
 
 
 @require_safe
@@ -509,18 +561,15 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Every quote, as plain values: a statement gathers quotes from anywhere in the archive, and the chart counts
     # them all. Only the quotes of the statements shown are read with their articles.
     quotes = presentation.visible_quotes(Quote.objects.filter(spoken_by(person)))
-    spoken = [
-        SpokenQuote(*row)
-        for row in quotes.values_list(
-            "pk", "text", "statement_link__statement_id", "article__published_on", "article_id", "start"
-        )
-    ]
+    rows = quotes.values_list(
+        "pk", "text", "statement_link__statement_id", "article__published_on", "article_id", "start"
+    )
+    spoken = list(map(SpokenQuote._make, rows))
     page = Paginator(_statements(spoken), page_size(request, STATEMENTS_PER_PAGE)).get_page(request.GET.get("page"))
     shown = [quote.pk for statement in page for quote in statement.spoken]
-    cards = Quote.objects.filter(pk__in=shown).select_related("article__source").only(*PERSON_QUOTE_FIELDS)
-    by_pk = {quote.pk: quote for quote in cards}
+    reports = _reports(shown)
     for statement in page:
-        statement.quotes = [by_pk[quote.pk] for quote in statement.spoken]
+        statement.quotes = [reports[quote.pk] for quote in statement.spoken]
     articles = article_cards(presentation.person_articles(person))
     context = {
         "person": person,

@@ -217,6 +217,31 @@ def test_home_search_box_is_labelled(client, archive):
     assert 'id="home-q"' in page
 
 
+@pytest.mark.parametrize(
+    "url", ["/", "/articles/", "/sources/daily-full/", "/people/mohammad-ghazal/", "/search/?q=baghdad"]
+)
+def test_every_list_shows_an_article_card_with_outlet_date_byline_and_quotes(client, archive, url):
+    page = html(client.get(url))
+    card = page.split('<a href="/articles/nato-stays-in-iraq/">NATO stays in Iraq</a></h3>')[1].split("</article>")[0]
+    assert '<a href="/sources/daily-full/">Daily Full</a>' in card
+    assert '<time datetime="2018-03-05">5 March 2018</time>' in card
+    assert "· by Mohammad Ghazal" in card
+    assert "· 2 quotes" in card
+
+
+def test_article_cards_say_what_is_unknown_or_inferred(client, archive):
+    page = html(client.get("/articles/"))
+    undated = page.split('<a href="/articles/undated-report/">An undated report</a></h3>')[1].split("</article>")[0]
+    assert "<span>Outlet unknown</span>" in undated
+    assert '<span class="label">date unknown</span>' in undated
+    assert "· by" not in undated
+    assert "quote" not in undated
+    inferred = page.split('<a href="/articles/inferred-report/">An inferred report</a></h3>')[1].split("</article>")[0]
+    assert '<time datetime="2019-07-01">July 2019</time> <span class="label">date inferred</span>' in inferred
+    make_article(slug="no-headline", title="", body="Words.")
+    assert '<a href="/articles/no-headline/">(untitled article)</a>' in html(client.get("/articles/"))
+
+
 # ---------------------------------------------------------------- article list and filters
 
 
@@ -310,6 +335,27 @@ def test_article_page_metadata_mentions_events_and_raw_link(client, archive):
     assert f'href="/timeline/events/{archive["event"].pk}/"' in page
     assert 'href="/articles/nato-stays-in-iraq/raw/"' in page
     assert 'href="/articles/?story=nato-in-iraq"' in page
+
+
+def test_article_page_names_merged_people_as_the_person_they_now_are(client, archive):
+    second, old, jens = archive["second"], archive["old"], archive["jens"]
+    add_mention(second, old, "Stoltenberg")
+    add_mention(second, jens, "Stoltenberg, and")
+    add_mention(second, archive["abadi"], "BRUSSELS")
+    second.authors.add(old)
+    page = html(client.get("/articles/nato-steps-up-support/"))
+    q2 = archive["quotes"]["q2"]
+    assert re.search(rf'id="quote-{q2.pk}">[^<]*</mark><a class="speaker" href="/people/jens-stoltenberg/"', page)
+    assert "J. Stoltenberg" not in page
+    mentioned = page.split('id="mentions-heading"')[1].split("</section>")[0]
+    # Named twice (once under the merged name), so listed once and before the person named once.
+    assert mentioned.count('href="/people/jens-stoltenberg/"') == 1
+    assert mentioned.index("Jens Stoltenberg") < mentioned.index("Haider al-Abadi")
+    assert '<dt>Byline</dt>\n      <dd><a href="/people/jens-stoltenberg/">Jens Stoltenberg</a></dd>' in page
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert data["author"] == [
+        {"@type": "Person", "name": "Jens Stoltenberg", "url": "http://testserver/people/jens-stoltenberg/"}
+    ]
 
 
 def test_article_page_canonical_link_and_json_ld(client, archive):
@@ -438,6 +484,16 @@ def test_person_page_roles_aliases_statements_in_date_order(client, archive):
     assert f'/articles/nato-steps-up-support/#quote-{q2.pk}"' in page
     assert page.index(STOLTENBERG_WORDS) < page.index("The mission grows")
     assert "Retracted quote" not in page  # withdrawn article
+    reports = page.split('id="statements-heading"')[1].split("</section>")[0]
+    assert (
+        f'#quote-{q1.pk}">NATO stays in Iraq</a>, Daily Full, <time datetime="2018-03-05">5 March 2018</time>'
+        in reports
+    )
+    abadi = html(client.get("/people/haider-al-abadi/"))
+    verified = archive["quotes"]["abadi"].pk
+    assert re.search(
+        rf'#quote-{verified}">[^<]*</a>[^<]*<time[^>]*>[^<]*</time> <span class="label label-ok">verified', abadi
+    )
 
 
 def test_person_page_shows_statements_a_page_at_a_time_and_the_chart_counts_them_all(client, archive, monkeypatch):
@@ -552,6 +608,32 @@ def test_search_finds_articles_quotes_and_people(client, archive):
     assert "J. Stoltenberg</a>" not in people
     assert "Withdrawn story" not in html(client.get("/search/?q=retracted"))
     assert "Articles (" not in html(client.get("/search/"))
+
+
+@pytest.mark.parametrize(
+    ("cap", "limit", "window"),
+    [
+        (1000, 20, 1000),  # few matches: all of them read, then sorted
+        (1, 1, 1000),  # more than the cap: the newest articles have enough
+        (1, 1, 1),  # more than the cap, none among the newest articles: every match's place read
+    ],
+)
+def test_search_shows_the_newest_quotes_first_whatever_the_number_of_matches(
+    client, archive, monkeypatch, cap, limit, window
+):
+    from newsarchive import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", cap)
+    monkeypatch.setattr(views, "SEARCH_LIMIT", limit)
+    monkeypatch.setattr(views, "NEWEST_WINDOW", window)
+    page = html(client.get("/search/?q=trainers"))
+    quotes = page.split('id="quotes-heading"')[1].split("</section>")[0]
+    q1, q2 = archive["quotes"]["q1"], archive["quotes"]["q2"]
+    shown = re.findall(r'href="/articles/[\w-]+/#quote-(\d+)"', quotes)
+    assert shown == ([str(q2.pk), str(q1.pk)] if limit > 1 else [str(q2.pk)])  # 2020 before 2018
+    assert "Newest first" in quotes
+    if limit == 1:  # more than shown: the full list, ranked
+        assert "matching quotes, best match first</a>" in quotes
 
 
 @pytest.mark.postgres

@@ -1,4 +1,4 @@
-"""Template filters of the public pages: dates as precisely as known, labels for what the machine inferred."""
+"""Template filters of the public pages: dates as precisely as known, a stand-in for a missing headline."""
 
 from __future__ import annotations
 
@@ -17,12 +17,6 @@ def published(article: Article) -> str:
 
 
 @register.filter
-def date_label(article: Article) -> str:
-    """'date unknown', 'date inferred' or an empty string."""
-    return presentation.date_label(article)
-
-
-@register.filter
 def precise(value, precision: str) -> str:
     """Any date with its precision (day, month, year)."""
     return presentation.date_display(value, precision)
@@ -37,4 +31,4 @@ def shows_text(article: Article) -> bool:
 @register.filter
 def headline(article: Article) -> str:
     """The headline, or a stand-in that says there is none."""
-    return article.title or "(untitled article)"
+    return presentation.headline(article.title)

@@ -477,23 +477,25 @@ def _near_duplicate(article: Article) -> Article | None:
     if len(article.body) < 200:
         return None
     size = len(article.body)
+    # Ids and bodies only: on a large archive these are hundreds of rows for every article imported, and
+    # building a model instance for each cost more than comparing its body.
     candidates = (
         Article.objects.exclude(pk=article.pk)
         .filter(Q(title__iexact=article.title) & ~Q(title="") | Q(body__startswith=article.body[:120]))
-        .only("id", "body")[:50]
+        .values_list("id", "body")[:50]
     )
     by_size = (
         Article.objects.exclude(pk=article.pk)
         .order_by("-id")
-        .only("id", "body")
-        .extra(where=["LENGTH(body) BETWEEN %s AND %s"], params=[int(size * 0.8), int(size * 1.25)])[:500]
+        .extra(where=["LENGTH(body) BETWEEN %s AND %s"], params=[int(size * 0.8), int(size * 1.25)])
+        .values_list("id", "body")[:500]
     )
     best, best_score = None, NEAR_DUPLICATE_RATIO
-    for other in {a.pk: a for a in [*candidates, *by_size]}.values():
-        score = fuzz.ratio(article.body, other.body, score_cutoff=best_score)
+    for pk, body in dict([*candidates, *by_size]).items():
+        score = fuzz.ratio(article.body, body, score_cutoff=best_score)
         if score >= best_score:
-            best, best_score = other, score
-    return best
+            best, best_score = pk, score
+    return None if best is None else Article.objects.only("id", "body").get(pk=best)
 
 
 def article_create(

@@ -8,7 +8,7 @@ import datetime as dt
 import itertools
 import multiprocessing
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,7 @@ from pathlib import Path
 from django.db import transaction
 
 from articles import services as article_services
-from articles.extraction import EXTRACTOR_VERSION, extract
+from articles.extraction import EXTRACTOR_VERSION, extract, extract_many
 from articles.extraction import types as ex
 from articles.extraction.decode import InputError, decode
 from articles.models import Article, ImportRun
@@ -83,9 +83,41 @@ def read_file(path: Path, *, max_bytes: int) -> bytes:
         raise InputError(f"unreadable: {exc.strerror or exc}") from exc
 
 
+# Files extracted together: the language model reads their bodies in one pass (see extract_many). A worker
+# takes a smaller batch, so that storing can start while the other workers still read.
+_BATCH = 16
+_WORKER_BATCH = 8
+
+
 def _extract_job(args: tuple[str, ex.Hints, str | None]) -> ex.Extraction:
     text, hints, model = args
     return extract(text, hints=hints, nlp_model=model)
+
+
+def _extract_batch(jobs: list[tuple[str, ex.Hints, str | None]]) -> list[ex.Extraction | Exception]:
+    """The extractions of ``jobs`` (which share one model), in order, up to the error of one, if any, last."""
+    done: list[ex.Extraction | Exception] = []
+    try:
+        for extraction in _extract_all(jobs, batch_size=len(jobs)):
+            done.append(extraction)
+    except Exception as exc:  # re-raised by _unbatched after the files before it are stored, as with one job
+        done.append(exc)
+    return done
+
+
+def _unbatched(batches: Iterable[list[ex.Extraction | Exception]]) -> Iterator[ex.Extraction]:
+    for batch in batches:
+        for extraction in batch:
+            if isinstance(extraction, Exception):
+                raise extraction
+            yield extraction
+
+
+def _extract_all(jobs: list[tuple[str, ex.Hints, str | None]], *, batch_size: int = _BATCH) -> Iterator[ex.Extraction]:
+    if not jobs:
+        return iter(())
+    model = jobs[0][2]
+    return extract_many(((text, hints) for text, hints, _model in jobs), nlp_model=model, batch_size=batch_size)
 
 
 def import_files(
@@ -150,11 +182,13 @@ def import_files(
             pool = stack.enter_context(
                 ProcessPoolExecutor(max_workers=min(options.jobs, len(jobs) - 1), mp_context=_pool_context())
             )
-            # Streamed in order, one file at a time: storing a file overlaps extracting the next ones,
+            # Streamed in order, a few files at a time: storing them overlaps extracting the next ones,
             # and files are stored in the same order as with one job (merging depends on the order).
-            extractions = itertools.chain([first], pool.map(_extract_job, jobs[1:]))
+            rest = jobs[1:]
+            batches = [rest[k : k + _WORKER_BATCH] for k in range(0, len(rest), _WORKER_BATCH)]
+            extractions = itertools.chain([first], _unbatched(pool.map(_extract_batch, batches)))
         else:
-            extractions = map(_extract_job, jobs)
+            extractions = _extract_all(jobs)
 
         for (i, prepared, existing), extraction in zip(todo, extractions, strict=False):
             name = items[i][0]

@@ -6,8 +6,10 @@ returns comes with the reasons an editor reads in the admin, so a merge can alwa
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
+import functools
 import math
 import re
 from collections import Counter
@@ -169,18 +171,35 @@ def format_date(date: dt.date | None, precision: str, end_date: dt.date | None =
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence of ``text`` that holds ``text[start:end]``, as offsets (abbreviations such as "Jan." do not end one)."""
-    begin, stop = 0, len(text)
-    for match in _SENTENCE_END.finditer(text):
-        if match.group().startswith(".") and _after_abbreviation(text, match.start()):
-            continue
-        if match.end() <= start:
-            begin = match.end()
-        elif match.start() >= end:
-            stop = match.start() if match.group().startswith("\n") else match.end()
-            break
+    starts, ends, at_newline = _sentence_ends(text)
+    # The sentence opens after the last end at or before ``start``; it stops at the first end that lies past
+    # ``start`` and at or after ``end`` (at a line break, before it).
+    before = bisect.bisect_right(ends, start)
+    begin = ends[before - 1] if before else 0
+    after = max(before, bisect.bisect_left(starts, end))
+    stop = len(text) if after == len(starts) else starts[after] if at_newline[after] else ends[after]
     while begin < stop and text[begin].isspace():
         begin += 1
     return begin, stop
+
+
+@functools.lru_cache(maxsize=256)
+def _sentence_ends(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[bool, ...]]:
+    """Where each sentence end of ``text`` starts and ends, and whether it is a line break, in order.
+
+    Read once per text: merging asks for the sentence of every dated mention of an article, and the
+    same articles' mentions again for each article imported after them.
+    """
+    starts: list[int] = []
+    ends: list[int] = []
+    at_newline: list[bool] = []
+    for match in _SENTENCE_END.finditer(text):
+        if match.group().startswith(".") and _after_abbreviation(text, match.start()):
+            continue
+        starts.append(match.start())
+        ends.append(match.end())
+        at_newline.append(match.group().startswith("\n"))
+    return tuple(starts), tuple(ends), tuple(at_newline)
 
 
 def _after_abbreviation(text: str, dot: int) -> bool:
@@ -266,6 +285,27 @@ def profile(
     span: DateSpan | None = None,
 ) -> Profile:
     """The profile of the mention whose date sits at ``sentence[start:end]``."""
+    weights, phrases, reporting, doc_words = _sentence_profile(sentence, start, end)
+    return Profile(
+        words=dict(weights),
+        phrases=phrases,
+        people=frozenset(people),
+        reporting=reporting,
+        article=article,
+        span=span,
+        doc_words=doc_words,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _sentence_profile(
+    sentence: str, start: int, end: int
+) -> tuple[dict[str, float], frozenset[tuple[str, str]], bool, frozenset[str]]:
+    """What the words of ``sentence`` say about the date at ``start:end``: weights, phrases, reporting, words.
+
+    Kept for the sentences read last: an import compares each new mention with the same earlier reports again
+    and again. The weights are copied into each Profile.
+    """
     weights: dict[str, float] = {}
     sequence: list[str] = []
     positions = [(m.start(), m.group()) for m in _WORD.finditer(sentence)]
@@ -288,15 +328,7 @@ def profile(
     reporting = bool(before) and (
         before[-1] in _REPORTING_VERBS or before[0] in _REPORTING_VERBS and before[-1] == "on"
     )
-    return Profile(
-        words=weights,
-        phrases=frozenset(zip(sequence, sequence[1:], strict=False)),
-        people=frozenset(people),
-        reporting=reporting,
-        article=article,
-        span=span,
-        doc_words=frozenset(sequence),
-    )
+    return weights, frozenset(zip(sequence, sequence[1:], strict=False)), reporting, frozenset(sequence)
 
 
 class Vocabulary:

@@ -135,15 +135,18 @@ def _person_names(ids: Iterable[int]) -> dict[int, str]:
     return dict(Person.objects.filter(pk__in=set(ids)).values_list("pk", "name"))
 
 
-def _candidate_events(spans: Iterable[DateSpan]) -> list[Event]:
-    """Events whose date may be compatible with one of ``spans`` (a day of slack for adjacent days)."""
+def _candidate_events(spans: Iterable[DateSpan]) -> list[int]:
+    """Ids of the events whose date may be compatible with one of ``spans`` (a day of slack for adjacent days).
+
+    Ids only: on a large timeline these are hundreds of events for every article, and few of them take a mention.
+    """
     condition = Q()
     for span in spans:
         # An event's stored date is its start; its end is at most a year later (a year-precision date).
         condition |= Q(date__gte=span.start - dt.timedelta(days=366), date__lte=span.end + dt.timedelta(days=1))
     if not condition:
         return []
-    return list(Event.objects.filter(condition).filter(date__isnull=False).order_by("pk"))
+    return list(Event.objects.filter(condition).filter(date__isnull=False).order_by("pk").values_list("pk", flat=True))
 
 
 def _may_take(reports: list[tuple[int, DateSpan | None]], spans: list[DateSpan]) -> bool:
@@ -230,13 +233,12 @@ def _events_attach(article: Article) -> list[Event]:
 
         proposals = []
         for new in placed_new.values():
-            for event in events:
-                verdict = _event_verdict(new, members.get(event.pk, []), vocabulary, names)
+            for event_id in events:
+                verdict = _event_verdict(new, members.get(event_id, []), vocabulary, names)
                 if verdict is not None and verdict.score >= matching.THRESHOLD:
-                    proposals.append((verdict.score, new.mention.pk, event.pk, verdict))
+                    proposals.append((verdict.score, new.mention.pk, event_id, verdict))
         # Best pairs first; an event takes at most one mention of this article: one article reports a
         # happening once, and two dates in one article are two happenings (the editor can still merge them).
-        by_id = {e.pk: e for e in events}
         taken: set[int] = set()
         filled: set[int] = set()
         new_links: list[EventMention] = []
@@ -245,7 +247,7 @@ def _events_attach(article: Article) -> list[Event]:
                 continue
             new_links.append(
                 EventMention(
-                    event=by_id[event_id],
+                    event_id=event_id,
                     dated_mention=placed_new[mention_id].mention,
                     score=score,
                     reasons=list(verdict.reasons),

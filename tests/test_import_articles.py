@@ -607,3 +607,44 @@ def test_the_names_of_one_article_resolve_as_they_would_one_by_one():
     assert linked["Stoltenberg"] == "Jens Stoltenberg"
     assert [a.name for a in article.authors.all()] == [linked["Laura Jensen"]]
     assert Person.objects.get(name="Office of Omar Haddad").office_of.name == "Omar Haddad"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("amira alvarez", "samir alvarez", False),  # 92% alike letter by letter: two people
+        ("amir alvarez", "samir alvarez", False),
+        ("jens stoltenberg", "jens stoltenburg", True),  # a misspelt surname
+        ("mohammed haddad", "mohamed haddad", True),  # a transliterated given name
+        ("j stoltenberg", "j stoltenburg", True),
+        ("stoltenberg", "stoltenburg", True),  # no given name to compare
+    ],
+)
+def test_names_alike_but_with_another_given_name_do_not_match(a, b, same):
+    assert (article_services.name_likeness(a, b, score_cutoff=90) >= 90) is same
+
+
+@pytest.mark.django_db
+def test_a_near_name_with_another_given_name_is_another_person_on_import():
+    """Fuzzy matching joins misspellings, never two people whose names differ in the given name only."""
+    samir = Person.objects.create(name="Samir Alvarez", slug="samir-alvarez", kind="person")
+    jens = Person.objects.create(name="Jens Stoltenberg", slug="jens-stoltenberg", kind="person")
+    amira = article_services.person_resolve(name="Amira Alvarez", kind="person", threshold=90)
+    assert amira.pk != samir.pk
+    assert not samir.aliases.filter(normalized="amira alvarez").exists()
+    assert article_services.person_resolve(name="Jens Stoltenburg", kind="person", threshold=90) == jens
+    # The same on the importer's path, which reads an article's names together.
+    extraction = _naming(
+        [("Amira Moreau", "person", "Amira Moreau"), ("Jens Stoltenburg", "person", "Jens Stoltenburg")], quotes=[]
+    )
+    moreau = Person.objects.create(name="Samir Moreau", slug="samir-moreau", kind="person")
+    text = extraction.body
+    article = article_services.article_create(
+        source_input=article_services.ArticleInput(text.encode(), text, "utf-8", "near-names.txt"),
+        extraction=extraction,
+        publish=True,
+        match_threshold=90,
+    )
+    linked = dict(article.mentions.values_list("text", "person_id"))
+    assert linked["Amira Moreau"] != moreau.pk
+    assert linked["Jens Stoltenburg"] == jens.pk

@@ -59,3 +59,35 @@ def test_profiles_of_one_sentence_do_not_share_their_weights():
     first.words["budget"] = 99.0
     assert second.words["budget"] != 99.0
     assert matching.profile(sentence, at, at + 7).words["budget"] != 99.0
+
+
+_REASONS = """
+import json
+from timeline import matching
+sentence = "Ministers agreed the budget and signed the treaty in Brussels on Tuesday, after talks on trade rules."
+at = sentence.index("Tuesday")
+span = matching.DateSpan.of(__import__("datetime").date(2020, 2, 11), None, "day")
+a = matching.profile(sentence, at, at + 7, article=1, span=span)
+b = matching.profile(sentence, at, at + 7, article=2, span=span)
+print(json.dumps(matching.compare(a, b, matching.Vocabulary([(sentence, ())])).reasons))
+"""
+
+
+def test_the_reasons_of_a_match_are_the_same_in_every_process():
+    """Equally rare shared phrases and words are named in a set order of their own, not the process's hash order."""
+    import os
+    import subprocess
+    import sys
+
+    answers = {
+        subprocess.run(
+            [sys.executable, "-c", _REASONS],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(answers) == 1, answers
+    assert "shared phrase" in answers.pop()

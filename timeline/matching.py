@@ -425,7 +425,8 @@ def compare(a: Profile, b: Profile, vocabulary: Vocabulary, *, names: dict[int, 
     fuzzy = fuzz.token_set_ratio(" ".join(sorted(a.doc_words)), " ".join(sorted(b.doc_words))) / 100.0
     text = (1 - WEIGHT_FUZZY) * text + WEIGHT_FUZZY * fuzzy
 
-    shared_phrases = sorted(a.phrases & b.phrases, key=lambda p: -vocabulary.phrase_rarity(p))
+    # Ties fall to the words themselves: a set's order changes with the process, the stored reasons must not.
+    shared_phrases = sorted(a.phrases & b.phrases, key=lambda p: (-vocabulary.phrase_rarity(p), p))
     phrase = vocabulary.phrase_rarity(shared_phrases[0]) if shared_phrases else 0.0
 
     # People and organisations count by rarity: two reports naming NATO prove little, naming Soleimani more.
@@ -434,7 +435,7 @@ def compare(a: Profile, b: Profile, vocabulary: Vocabulary, *, names: dict[int, 
 
     date = DATE_AGREEMENT[agreement]
     score = WEIGHT_TEXT * text + WEIGHT_PHRASE * phrase + WEIGHT_PEOPLE * people + WEIGHT_DATE * date
-    top_words = sorted(shared, key=lambda w: -(wa[w] * wb[w]))[:5]
+    top_words = sorted(shared, key=lambda w: (-(wa[w] * wb[w]), w))[:5]
     reasons = [f"dates {agreement}: {_span_label(a.span)} / {_span_label(b.span)}"]
     reasons.append(f"words near the date {text:.2f}" + (f" ({', '.join(top_words)})" if top_words else ""))
     if shared_phrases:

@@ -522,6 +522,12 @@ def test_person_page_chart_of_quotes_per_month(client, archive):
     assert "March 2018: 1" in svg
     assert "April 2019: 0" in svg  # empty months are drawn, as gaps
     assert "3 dated quotes, March 2018 to February 2020" in page
+    table = re.search(r"<tbody>.*?</tbody>", page.split('id="chart-heading"')[1], re.S).group(0)
+    # The numbers: a row per month with a quote, in order; the empty months only in the drawing.
+    assert table == (
+        '<tbody><tr><th scope="row">March 2018</th><td class="num">1</td></tr>'
+        '<tr><th scope="row">February 2020</th><td class="num">2</td></tr></tbody>'
+    )
 
 
 def test_merged_person_redirects_permanently_to_survivor(client, archive):

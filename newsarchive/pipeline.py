@@ -89,28 +89,32 @@ _BATCH = 16
 _WORKER_BATCH = 8
 
 
-def _extract_job(args: tuple[str, ex.Hints, str | None]) -> ex.Extraction:
-    text, hints, model = args
-    return extract(text, hints=hints, nlp_model=model)
-
-
 def _extract_batch(jobs: list[tuple[str, ex.Hints, str | None]]) -> list[ex.Extraction | Exception]:
-    """The extractions of ``jobs`` (which share one model), in order, up to the error of one, if any, last."""
-    done: list[ex.Extraction | Exception] = []
-    try:
-        for extraction in _extract_all(jobs, batch_size=len(jobs)):
-            done.append(extraction)
-    except Exception as exc:  # re-raised by _unbatched after the files before it are stored, as with one job
-        done.append(exc)
-    return done
+    """The extraction of each of ``jobs`` (which share one model), or the error it raised, in order."""
+    return list(_extractions(jobs, batch_size=len(jobs)))
 
 
-def _unbatched(batches: Iterable[list[ex.Extraction | Exception]]) -> Iterator[ex.Extraction]:
+def _unbatched(batches: Iterable[list[ex.Extraction | Exception]]) -> Iterator[ex.Extraction | Exception]:
     for batch in batches:
-        for extraction in batch:
-            if isinstance(extraction, Exception):
-                raise extraction
-            yield extraction
+        yield from batch
+
+
+def _extractions(
+    jobs: list[tuple[str, ex.Hints, str | None]], *, batch_size: int = _BATCH
+) -> Iterator[ex.Extraction | Exception]:
+    """Each job's extraction, or the error it raised, in order: a file the extractor fails on fails alone.
+
+    extract_many raises at the failing text's turn and stops; the files after it are read by a new pass.
+    """
+    done = 0
+    while done < len(jobs):
+        try:
+            for extraction in _extract_all(jobs[done:], batch_size=batch_size):
+                done += 1
+                yield extraction
+        except Exception as exc:  # the extractor's own failure on this text: reported as the file's outcome
+            done += 1
+            yield exc
 
 
 def _extract_all(jobs: list[tuple[str, ex.Hints, str | None]], *, batch_size: int = _BATCH) -> Iterator[ex.Extraction]:
@@ -174,11 +178,11 @@ def import_files(
     with contextlib.ExitStack() as stack:
         # The files are merged into the timeline one after another: its word counts are kept between them.
         stack.enter_context(timeline_services.merging_batch())
-        extractions: Iterable[ex.Extraction]
+        extractions: Iterable[ex.Extraction | Exception]
         if options.jobs > 1 and len(jobs) > 1:
             # The first file is read here, which loads the language model and the extractor's tables once:
             # the workers forked next share them instead of each loading its own before its first file.
-            first = _extract_job(jobs[0])
+            first = next(_extractions(jobs[:1]))
             pool = stack.enter_context(
                 ProcessPoolExecutor(max_workers=min(options.jobs, len(jobs) - 1), mp_context=_pool_context())
             )
@@ -188,11 +192,13 @@ def import_files(
             batches = [rest[k : k + _WORKER_BATCH] for k in range(0, len(rest), _WORKER_BATCH)]
             extractions = itertools.chain([first], _unbatched(pool.map(_extract_batch, batches)))
         else:
-            extractions = _extract_all(jobs)
+            extractions = _extractions(jobs)
 
         for (i, prepared, existing), extraction in zip(todo, extractions, strict=False):
             name = items[i][0]
             try:
+                if isinstance(extraction, Exception):
+                    raise extraction
                 outcomes[i] = _store(prepared, existing, extraction, options=options, run=run, name=name)
             except Exception as exc:  # one bad file must not stop the others
                 outcomes[i] = FileOutcome(name, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0])

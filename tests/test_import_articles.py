@@ -648,3 +648,29 @@ def test_a_near_name_with_another_given_name_is_another_person_on_import():
     linked = dict(article.mentions.values_list("text", "person_id"))
     assert linked["Amira Moreau"] != moreau.pk
     assert linked["Jens Stoltenburg"] == jens.pk
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_the_extractor_fails_on_fails_alone(tmp_path, seeds_dir, monkeypatch, jobs):
+    """An error inside the extractor is that file's one-line failure: the files after it are still imported."""
+    from articles.extraction import clean
+
+    seeds = sorted(seeds_dir.glob("*.txt"))[:3]
+    for i, seed in enumerate(seeds):
+        shutil.copy(seed, tmp_path / f"{i}.txt")
+    broken = (tmp_path / "1.txt").read_text(encoding="utf-8")
+    real = clean.clean
+
+    def failing(text, **kwargs):
+        if text == broken:
+            raise ValueError("the cleaner choked")
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(clean, "clean", failing)  # forked workers (--jobs 2) inherit it
+    out, err = failed_import(str(tmp_path), "--jobs", jobs)
+    assert "2 created" in out
+    assert "1 failed" in out
+    line = next(ln for ln in (out + err).splitlines() if "1.txt" in ln and "failed" in ln)
+    assert "ValueError: the cleaner choked" in line
+    assert sorted(Article.objects.values_list("original_filename", flat=True)) == ["0.txt", "2.txt"]

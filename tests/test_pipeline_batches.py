@@ -1,8 +1,6 @@
-"""The importer's extraction batches: files come back in order, and an error comes at its file's turn."""
+"""The importer's extraction batches: files come back in order, and an error is its own file's outcome."""
 
 from __future__ import annotations
-
-import pytest
 
 from articles.extraction import Hints, clean, extract
 from newsarchive import pipeline
@@ -21,7 +19,7 @@ def test_a_workers_batch_gives_each_files_extraction_in_order():
     assert list(pipeline._unbatched(batches)) == [extract(t, hints=h, nlp_model=m) for t, h, m in jobs]
 
 
-def test_an_error_in_a_workers_batch_comes_after_the_files_before_it(monkeypatch):
+def test_an_error_in_a_batch_is_its_files_outcome_and_the_next_files_are_read(monkeypatch):
     jobs = _jobs()[:3]
     real = clean.clean
 
@@ -31,10 +29,12 @@ def test_an_error_in_a_workers_batch_comes_after_the_files_before_it(monkeypatch
         return real(text, **kwargs)
 
     monkeypatch.setattr(clean, "clean", failing)
-    batch = pipeline._extract_batch(jobs)
-    assert len(batch) == 2
-    assert isinstance(batch[1], ValueError)
-    stream = pipeline._unbatched([batch])
-    assert next(stream).metadata.title == extract(jobs[0][0], nlp_model=MODEL).metadata.title
-    with pytest.raises(ValueError, match="unreadable"):
-        next(stream)
+    expected = [extract(jobs[i][0], nlp_model=MODEL) for i in (0, 2)]
+    for batch in (pipeline._extract_batch(jobs), list(pipeline._extractions(jobs))):
+        assert len(batch) == 3
+        assert isinstance(batch[1], ValueError)
+        assert [batch[0], batch[2]] == expected
+    assert (
+        list(pipeline._unbatched([pipeline._extract_batch(jobs[:2]), pipeline._extract_batch(jobs[2:])]))[2]
+        == (expected[1])
+    )

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.extraction.types import Origin, Precision
-from articles.models import Article, DisplayPolicy, Mention, Person, Quote
+from articles.models import Article, DisplayPolicy, Mention, Person, Quote, Story
 
 # An excerpt is the opening of the clean body, cut at a word boundary: enough to know what the article says.
 EXCERPT_CHARS = 600
@@ -186,6 +186,45 @@ def person_articles(person: Person) -> QuerySet[Article]:
     return Article.objects.published().filter(pk__in=quoted.union(mentioned, written))
 
 
+def _bylines_sql(count: int) -> str:
+    """One query for the authors and the stories of ``count`` articles, authors first, each in name order."""
+    authors, stories = Article.authors.through._meta, Story.articles.through._meta
+    person, story = Person._meta, Story._meta
+
+    def column(meta, field: str) -> str:
+        return meta.get_field(field).column
+
+    marks = ", ".join(["%s"] * count)
+    return (
+        f"SELECT 0, l.{column(authors, 'article')}, p.slug, p.name, p.kind, p.id"
+        f" FROM {authors.db_table} l JOIN {person.db_table} p ON p.id = l.{column(authors, 'person')}"
+        f" WHERE l.{column(authors, 'article')} IN ({marks})"
+        f" UNION ALL SELECT 1, l.{column(stories, 'article')}, s.slug, s.title, NULL, s.id"
+        f" FROM {stories.db_table} l JOIN {story.db_table} s ON s.id = l.{column(stories, 'story')}"
+        f" WHERE l.{column(stories, 'article')} IN ({marks})"
+        " ORDER BY 1, 4, 6"
+    )
+
+
+def article_bylines(article_ids: Iterable[int]) -> dict[int, dict[str, list]]:
+    """Each article's authors and stories (as the brief serializers show them, in their order): one query.
+
+    Shared by the API's rows and the pages' cards. Written in SQL: on a page of rows the ORM's building of two joined, ordered queries cost more than running them.
+    """
+    ids = list(article_ids)
+    related: dict[int, dict[str, list]] = {pk: {"authors": [], "stories": []} for pk in ids}
+    if not ids:
+        return related
+    with connection.cursor() as cursor:
+        cursor.execute(_bylines_sql(len(ids)), ids + ids)
+        for is_story, article_id, slug, name, kind, _pk in cursor.fetchall():
+            if is_story:
+                related[article_id]["stories"].append({"slug": slug, "title": name})
+            else:
+                related[article_id]["authors"].append([slug, name, kind])
+    return related
+
+
 _SLUG = "slug-placeholder"
 
 
@@ -262,10 +301,7 @@ class ArticleCards:
         if not isinstance(index, slice):  # nor iterated card by card: a query each
             raise TypeError("ArticleCards are read a slice at a time")
         rows = list(self.rows[index])
-        bylines: dict[int, list[str]] = defaultdict(list)
-        authors = Article.authors.through.objects.filter(article_id__in=[row["pk"] for row in rows])
-        for article_id, name in authors.order_by("person__name", "person_id").values_list("article_id", "person__name"):
-            bylines[article_id].append(name)
+        bylines = article_bylines(row["pk"] for row in rows)
         article_url, source_url = slug_urls("articles:article"), slug_urls("articles:source")
         return [
             ArticleCard(
@@ -277,7 +313,7 @@ class ArticleCards:
                 published_iso=row["published_on"].isoformat() if row["published_on"] else "",
                 published=date_display(row["published_on"], row["published_precision"]),
                 date_label=_date_label(row["published_on"], row["published_origin"]),
-                authors=", ".join(bylines[row["pk"]]),
+                authors=", ".join(name for _slug, name, _kind in bylines[row["pk"]]["authors"]),
                 quote_count=row["quote_count"],
             )
             for row in rows

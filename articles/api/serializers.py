@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection
 from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema_field
@@ -225,45 +224,6 @@ class DatedMentionSerializer(serializers.ModelSerializer):
         }
 
 
-def _bylines_sql(count: int) -> str:
-    """One query for the authors and the stories of ``count`` articles, authors first, each in name order."""
-    authors, stories = Article.authors.through._meta, Story.articles.through._meta
-    person, story = Person._meta, Story._meta
-
-    def column(meta, field: str) -> str:
-        return meta.get_field(field).column
-
-    marks = ", ".join(["%s"] * count)
-    return (
-        f"SELECT 0, l.{column(authors, 'article')}, p.slug, p.name, p.kind, p.id"
-        f" FROM {authors.db_table} l JOIN {person.db_table} p ON p.id = l.{column(authors, 'person')}"
-        f" WHERE l.{column(authors, 'article')} IN ({marks})"
-        f" UNION ALL SELECT 1, l.{column(stories, 'article')}, s.slug, s.title, NULL, s.id"
-        f" FROM {stories.db_table} l JOIN {story.db_table} s ON s.id = l.{column(stories, 'story')}"
-        f" WHERE l.{column(stories, 'article')} IN ({marks})"
-        " ORDER BY 1, 4, 6"
-    )
-
-
-def article_bylines(article_ids: Iterable[int]) -> dict[int, dict[str, list]]:
-    """Each article's authors and stories (as the brief serializers show them, in their order): one query.
-
-    Written in SQL: on a page of rows the ORM's building of two joined, ordered queries cost more than running them.
-    """
-    ids = list(article_ids)
-    related: dict[int, dict[str, list]] = {pk: {"authors": [], "stories": []} for pk in ids}
-    if not ids:
-        return related
-    with connection.cursor() as cursor:
-        cursor.execute(_bylines_sql(len(ids)), ids + ids)
-        for is_story, article_id, slug, name, kind, _pk in cursor.fetchall():
-            if is_story:
-                related[article_id]["stories"].append({"slug": slug, "title": name})
-            else:
-                related[article_id]["authors"].append([slug, name, kind])
-    return related
-
-
 class ArticleListSerializer(serializers.ListSerializer):
     """A page of articles: the authors and stories of all of them read at once."""
 
@@ -273,7 +233,7 @@ class ArticleListSerializer(serializers.ListSerializer):
             people = Person.objects.only("slug", "name", "kind")
             prefetch_related_objects(articles, Prefetch("authors", queryset=people), "stories")
         else:
-            self.context["bylines"] = article_bylines(article.pk for article in articles)
+            self.context["bylines"] = presentation.article_bylines(article.pk for article in articles)
         return [self.child.to_representation(article) for article in articles]
 
 
@@ -352,7 +312,7 @@ class ArticleSerializer(ArchiveSerializer):
         links = page_links(self.context)
         bylines = self.context.setdefault("bylines", {})
         if article.pk not in bylines:
-            bylines.update(article_bylines([article.pk]))
+            bylines.update(presentation.article_bylines([article.pk]))
         byline = bylines[article.pk]
         source = article.source if article.source_id else None
         editor = _is_editor(self)

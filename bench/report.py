@@ -45,7 +45,8 @@ def render(results: dict) -> str:
             f"API and pages at {sizes['articles']:,} articles (about 20 quotes and 5 dated mentions each), through "
             "Django's test client, against a bare view returning the same rows from `.values()` (`bench/floor.py`); "
             "throughput is ours over the floor's (goal at least 0.5). Anonymous reads are served from the snapshot "
-            "cache while nothing is written; *uncached* is every answer rendered afresh after a write. SQL queries of a "
+            "cache while nothing is written; *uncached* is every answer rendered afresh after a write, taken in turn "
+            "with the floor's requests (each after a write too). SQL queries of a "
             "render at the default page size, and at page sizes 1 / 100 where the endpoint pages:",
             "",
             "| endpoint | p50 ms | p95 ms | floor p50 ms | throughput vs floor | uncached p50 ms | uncached vs floor "

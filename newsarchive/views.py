@@ -15,7 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from articles import presentation
-from articles.caching import cached_page
+from articles.caching import CompiledRows, cached_page
 from articles.models import Alias, Article, Person, Quote, Source, Story
 from articles.views import NEWEST_QUOTES, article_cards, event_url, quote_cards
 from timeline.models import Event
@@ -28,6 +28,20 @@ NEWEST_WINDOW = 1000
 
 
 HOME_STATS_SECONDS = 300
+# The home page's newest dated events and its stories: fixed reads, compiled once (see CompiledRows).
+HOME_EVENTS = CompiledRows(
+    lambda: Event.objects.public().dated().order_by("-date", "-id").values_list("pk", "title", "date", "precision")[:6]
+)
+HOME_STORIES = CompiledRows(
+    lambda: (
+        Story.objects.annotate(
+            article_count=Count("articles", filter=Q(articles__status=Article.Status.PUBLISHED), distinct=True)
+        )
+        .filter(article_count__gt=0)
+        .order_by("-updated_at")
+        .values_list("slug", "title", "article_count")[:6]
+    )
+)
 
 
 def _home_stats() -> tuple[list[Person], dict[str, int]]:
@@ -69,19 +83,9 @@ def home(request: HttpRequest) -> HttpResponse:
         person.url = person_url(person.slug)
     events = [
         {"title": title, "url": event_url(pk), "date_display": presentation.date_display(when, precision)}
-        for pk, title, when, precision in Event.objects.public()
-        .dated()
-        .order_by("-date", "-id")
-        .values_list("pk", "title", "date", "precision")[:6]
+        for pk, title, when, precision in HOME_EVENTS.rows()
     ]
-    stories = list(
-        Story.objects.annotate(
-            article_count=Count("articles", filter=Q(articles__status=Article.Status.PUBLISHED), distinct=True)
-        )
-        .filter(article_count__gt=0)
-        .order_by("-updated_at")
-        .values("slug", "title", "article_count")[:6]
-    )
+    stories = [{"slug": slug, "title": title, "article_count": count} for slug, title, count in HOME_STORIES.rows()]
     context = {
         "latest": article_cards(published)[:8],
         "people": people,

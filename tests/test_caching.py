@@ -92,3 +92,45 @@ def test_inside_a_transaction_nothing_is_cached(client, db):
     first_queries, _ = _queries(client, "/articles/in-transaction/")
     again_queries, _ = _queries(client, "/articles/in-transaction/")
     assert again_queries == first_queries > 1
+
+
+# ---------------------------------------------------------------- compiled rows
+
+
+def test_compiled_rows_are_read_afresh_each_call_from_sql_compiled_once(db):
+    built = []
+
+    def newest():
+        built.append(1)
+        return Article.objects.published().order_by("-id").values_list("slug", "title")[:2]
+
+    rows = caching.CompiledRows(newest)
+    ArticleFactory(slug="first", title="First")
+    assert rows.rows() == [("first", "First")]
+    ArticleFactory(slug="second", title="Second")
+    ArticleFactory(slug="draft", title="Draft", status=Article.Status.DRAFT)
+    assert rows.rows() == [("second", "Second"), ("first", "First")]  # new rows, the read rule and the limit kept
+    assert len(built) == 1
+    with CaptureQueriesContext(connection) as ctx:
+        rows.rows()
+    assert len(ctx.captured_queries) == 1
+
+
+def test_compiled_rows_leave_columns_the_orm_converts_to_the_orm(db):
+    ArticleFactory(slug="tagged", tags=["nato", "iraq"])
+    rows = caching.CompiledRows(lambda: Article.objects.filter(slug="tagged").values_list("slug", "tags"))
+    assert rows.rows() == [("tagged", ["nato", "iraq"])]  # a JSON list, not its text
+    assert rows.rows() == [("tagged", ["nato", "iraq"])]
+
+
+def test_home_lists_stories_with_published_articles_and_their_counts(client, committed):
+    from tests.factories import StoryFactory
+
+    story = StoryFactory(title="Training mission")
+    story.articles.add(committed, ArticleFactory(status=Article.Status.DRAFT))
+    StoryFactory(title="Empty story")
+    page = client.get("/").content.decode()
+    assert 'Training mission</a> <span class="meta">1 article</span>' in page
+    assert "Empty story" not in page
+    story.articles.add(ArticleFactory())
+    assert 'Training mission</a> <span class="meta">2 articles</span>' in client.get("/").content.decode()

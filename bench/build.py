@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import os
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -22,30 +23,21 @@ import django
 
 QUOTES_PER_ARTICLE = 20
 DATED_PER_ARTICLE = 5
-WORDS = [
-    "government",
-    "ministers",
-    "training",
-    "mission",
-    "alliance",
-    "talks",
-    "border",
-    "security",
-    "forces",
-    "parliament",
-    "election",
-    "ceasefire",
-    "province",
-    "capital",
-    "officials",
-    "agreement",
-    "report",
-    "council",
-    "budget",
-    "review",
-    "support",
-    "troops",
-]
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+# Words beyond the seeds' own: names, places and rare terms, each in few articles, as an archive's long tail.
+TAIL_WORDS = 50_000
+TAIL_SHARE = 0.1
+
+
+def seed_words() -> list[str]:
+    """Every word of the seed articles in order, repeats kept: drawn at random, words come at news copy's rates."""
+    words: list[str] = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        words += re.findall(r"[A-Za-z]+", path.read_text(encoding="utf-8"))
+    return words
+
+
+WORDS = seed_words()
 
 
 def _sentence(rng: random.Random, n: int) -> str:
@@ -53,11 +45,18 @@ def _sentence(rng: random.Random, n: int) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-# A sentence of n words drawn from WORDS, computed by the server for each row (volatile: drawn anew per call).
+# A sentence of n words, computed by the server for each row (volatile: drawn anew per call). Most words are
+# the seeds' at their rates; a tenth come from a long tail where the k-th word is about k times rarer than
+# the first (random() cubed), so a search word may match most articles or a handful, as in a real archive.
 _SENTENCE_SQL = """
 CREATE FUNCTION pg_temp.bench_sentence(n integer) RETURNS text LANGUAGE sql VOLATILE AS $$
   SELECT upper(left(s, 1)) || substr(s, 2) || '.'
-  FROM (SELECT string_agg((%(words)s)[1 + floor(random() * %(count)s)::int], ' ') AS s FROM generate_series(1, n)) AS w
+  FROM (
+    SELECT string_agg(
+      CASE WHEN random() < %(tail_share)s THEN 'tail' || floor(%(tail)s * power(random(), 3))::int
+      ELSE (%(words)s)[1 + floor(random() * %(count)s)::int] END, ' ') AS s
+    FROM generate_series(1, n)
+  ) AS w
 $$
 """
 
@@ -158,7 +157,9 @@ def build(count: int) -> None:
     words = "ARRAY[" + ",".join(f"'{w}'" for w in WORDS) + "]"
     tables = ["articles_article", "articles_quote", "articles_datedmention", "timeline_eventmention"]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_SENTENCE_SQL % {"words": words, "count": len(WORDS)})
+        cursor.execute(
+            _SENTENCE_SQL % {"words": words, "count": len(WORDS), "tail": TAIL_WORDS, "tail_share": TAIL_SHARE}
+        )
         cursor.execute("SELECT setseed(0.1)")
         indexes = _plain_indexes(cursor, tables)
         for name, _ in indexes:
@@ -235,7 +236,10 @@ def build(count: int) -> None:
 
 def build_marker() -> str:
     """A digest of this builder: a kept database is rebuilt when the way it is filled changes."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(SEEDS.glob("*.txt")):  # the vocabulary
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def main(count: int) -> None:

@@ -66,7 +66,14 @@ def render(results: dict) -> str:
             )
         lines.append("")
         if "search_p95_vs_detail_p95" in api:
-            lines += [f"Search p95 over detail p95, uncached: {api['search_p95_vs_detail_p95']} (goal under 10).", ""]
+            words = api.get("search_words", {})
+            lines += [
+                f"Search p95 over detail p95, uncached: {api['search_p95_vs_detail_p95']} (goal under 10) for a "
+                f"typical word (`{words.get('typical', '')}`); "
+                f"{api.get('search_common_p95_vs_detail_p95', '')} for the word in the most articles "
+                f"(`{words.get('common', '')}`).",
+                "",
+            ]
         if "slowest" in api:
             lines += [
                 f"Slowest uncached: `{api['slowest']['name']}`; its profile is in `{api['slowest']['profile']}`.",

@@ -73,6 +73,11 @@ def visible_quotes(queryset: QuerySet[Quote] | None = None) -> QuerySet[Quote]:
     return queryset.public().exclude(article__source__display_policy=DisplayPolicy.METADATA_ONLY)
 
 
+def shows_quotes(policy: str | None) -> bool:
+    """Whether a public quote is visible under its outlet's display ``policy`` (None: no outlet), as visible_quotes()."""
+    return policy != DisplayPolicy.METADATA_ONLY
+
+
 def shown_people() -> QuerySet[Person]:
     """People and organisations with a public page: not merged, and quoted visibly or named in a published article."""
     # EXISTS, not joins: each person is checked until a first quote or mention, no row is repeated, no DISTINCT.
@@ -175,15 +180,22 @@ def json_ld(data: dict) -> SafeString:
     return mark_safe(text)  # noqa: S308 - every character that could close the element is escaped above
 
 
-def person_articles(person: Person) -> QuerySet[Article]:
-    """Published articles that quote, mention or are written by ``person``."""
+def person_articles(person: Person, *, quoted: Iterable[int] | None = None) -> QuerySet[Article]:
+    """Published articles that quote, mention or are written by ``person``.
+
+    ``quoted``: the ids of the articles quoting them that may rank first, when the caller has read them already (the
+    person's page): their quotes are then not read again.
+    """
     # One UNION of article ids, looked up by primary key: no DISTINCT over joined rows, no scan of every article.
     # The quotes' side does not join their articles to check they are published (that join hashed every
     # published article): the outer query keeps published articles only.
-    quoted = Quote.objects.exclude(status=Quote.Status.REJECTED).filter(speaker=person).order_by().values("article")
+    if quoted is None:
+        quotes = Quote.objects.exclude(status=Quote.Status.REJECTED).filter(speaker=person).values("article")
+    else:
+        quotes = Article.objects.filter(pk__in=list(quoted)).values("pk")
     mentioned = Mention.objects.filter(person=person).order_by().values("article")
     written = Article.authors.through.objects.filter(person=person).values("article")
-    return Article.objects.published().filter(pk__in=quoted.union(mentioned, written))
+    return Article.objects.published().filter(pk__in=quotes.order_by().union(mentioned, written))
 
 
 def _bylines_sql(count: int) -> str:

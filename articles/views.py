@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import functools
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -58,6 +60,30 @@ def _history_redirect(model: type, slug: str) -> HttpResponsePermanentRedirect |
 # ---------------------------------------------------------------- articles
 
 
+@functools.cache
+def _filter_choices_sql() -> str:
+    """The outlets (0) and the stories (1) with a published article, each in name order: one query for both lists.
+
+    Written in SQL: the ORM's building of the two EXISTS and their union cost more than running them.
+    """
+    source, story, article, links = Source._meta, Story._meta, Article._meta, Story.articles.through._meta
+
+    def column(meta, name: str) -> str:
+        return meta.get_field(name).column
+
+    published = f"a.{column(article, 'status')} = %s"
+    return (
+        f"SELECT 0, s.{column(source, 'slug')}, s.{column(source, 'name')} FROM {source.db_table} s"
+        f" WHERE EXISTS (SELECT 1 FROM {article.db_table} a"
+        f" WHERE a.{column(article, 'source')} = s.{source.pk.column} AND {published})"
+        f" UNION ALL SELECT 1, t.{column(story, 'slug')}, t.{column(story, 'title')} FROM {story.db_table} t"
+        f" WHERE EXISTS (SELECT 1 FROM {links.db_table} l"
+        f" JOIN {article.db_table} a ON a.{article.pk.column} = l.{column(links, 'article')}"
+        f" WHERE l.{column(links, 'story')} = t.{story.pk.column} AND {published})"
+        " ORDER BY 1, 3"
+    )
+
+
 class ArticleFilterForm(forms.Form):
     """The article list's filters; every field is optional and a bad value is ignored, not an error page."""
 
@@ -75,11 +101,12 @@ class ArticleFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        published = Article.objects.published()
-        outlets = Source.objects.filter(Exists(published.filter(source=OuterRef("pk")))).values_list("slug", "name")
-        stories = Story.objects.filter(Exists(published.filter(stories=OuterRef("pk")))).values_list("slug", "title")
-        self.fields["source"].choices = [("", "All outlets"), *outlets]
-        self.fields["story"].choices = [("", "All stories"), *stories]
+        choices: tuple[list, list] = ([("", "All outlets")], [("", "All stories")])
+        with connection.cursor() as cursor:
+            cursor.execute(_filter_choices_sql(), [Article.Status.PUBLISHED] * 2)
+            for which, slug, name in cursor.fetchall():
+                choices[which].append((slug, name))
+        self.fields["source"].choices, self.fields["story"].choices = choices
 
     def filter(self, queryset: QuerySet[Article]) -> QuerySet[Article]:
         """``queryset`` narrowed by the fields that validated (call is_valid() first)."""
@@ -421,14 +448,28 @@ PERSON_ARTICLES = 20
 
 
 class SpokenQuote(NamedTuple):
-    """What grouping a person's quotes into statements reads of each: plain values, not a model and its article."""
+    """What a person's page reads of each of their public quotes: plain values, not a model and its article."""
 
     pk: int
     text: str
     statement_id: int | None
-    published_on: date | None
+    published_on: date | None  # the article's
     article_id: int
     start: int
+    speaker_id: int  # the person, or someone an editor merged into them
+    display_policy: str | None  # the outlet's
+
+
+SPOKEN_FIELDS = (
+    "pk",
+    "text",
+    "statement_link__statement_id",
+    "article__published_on",
+    "article_id",
+    "start",
+    "speaker",
+    "article__source__display_policy",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,25 +518,31 @@ class StatementView:
     text: str
     first_date: date | None
     spoken: list[SpokenQuote]
-    quotes: list[Report] = field(default_factory=list)  # filled for the statements a page shows
+    quotes: list[Report]
 
 
-def _statements(spoken: list[SpokenQuote]) -> list[StatementView]:
+def _statements(spoken: list[SpokenQuote]) -> list[list[SpokenQuote]]:
+    """The quotes of each statement (the first one first), the statements in date order."""
     # One statement is the same words reported by several articles: the timeline's statement when the quote
     # has one (read through the reverse relation: articles never imports timeline), else the words themselves,
     # ignoring case and spacing.
-    groups: dict[object, list[SpokenQuote]] = defaultdict(list)
+    groups: dict[object, list[SpokenQuote]] = {}
     for quote in spoken:
         key = ("statement", quote.statement_id) if quote.statement_id else " ".join(quote.text.casefold().split())
-        groups[key].append(quote)
-    statements = []
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [quote]
+        else:
+            group.append(quote)
+    dated = []
     for group in groups.values():
         if len(group) > 1:  # most words are reported once: nothing to order
             group.sort(key=lambda q: (q.published_on is None, q.published_on or date.min, q.article_id))
-        statements.append(StatementView(text=group[0].text, first_date=group[0].published_on, spoken=group))
+        first = group[0]
+        dated.append((first.published_on is None, first.published_on or date.min, first.start, group))
     # Date order; statements whose date no article knows come last.
-    statements.sort(key=lambda s: (s.first_date is None, s.first_date or date.min, s.spoken[0].start))
-    return statements
+    dated.sort(key=lambda item: item[:3])
+    return [group for *_, group in dated]
 
 
 @dataclass(frozen=True, slots=True)
@@ -559,6 +606,20 @@ def _chart_rows(bars: list[Bar]) -> SafeString:
     return mark_safe("".join(rows))  # noqa: S308 - see above
 
 
+def _first_articles(person: Person, quoted: dict[int, date | None], count: int) -> list[presentation.ArticleCard]:
+    """The first ``count`` cards of person_articles(person); ``quoted``: the dates of the published articles that
+    quote them, by id, read with their quotes.
+
+    Of these only the articles whose date ranks among the first ``count`` are read again: sorting all the articles of
+    a much-quoted person read each of them a second time.
+    """
+    newest = sorted(quoted.items(), key=lambda item: (item[1] is not None, item[1] or date.min), reverse=True)
+    if len(newest) > count:
+        last = newest[count - 1][1]  # cards of one date are ordered further: all of that date may rank first
+        newest = [item for item in newest if last is None or (item[1] is not None and item[1] >= last)]
+    return article_cards(presentation.person_articles(person, quoted=(pk for pk, _ in newest)))[:count]
+
+
 @require_safe
 @cached_page
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -566,26 +627,25 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     person = person_or_redirect(slug)
     if isinstance(person, HttpResponse):
         return person
-    # Every quote, as plain values: a statement gathers quotes from anywhere in the archive, and the chart counts
-    # them all. Only the quotes of the statements shown are read with their articles.
-    quotes = presentation.visible_quotes(Quote.objects.filter(spoken_by(person)))
-    rows = quotes.values_list(
-        "pk", "text", "statement_link__statement_id", "article__published_on", "article_id", "start"
-    )
-    spoken = list(map(SpokenQuote._make, rows))
+    # Every public quote, as plain values: a statement gathers the visible quotes from anywhere in the archive, the
+    # chart counts them all, and the articles that quote the person (whatever their outlet shows) are listed. Only the
+    # quotes of the statements shown are read with their articles.
+    quotes = list(map(SpokenQuote._make, Quote.objects.filter(spoken_by(person)).public().values_list(*SPOKEN_FIELDS)))
+    spoken = [quote for quote in quotes if presentation.shows_quotes(quote.display_policy)]
+    quoted = {quote.article_id: quote.published_on for quote in quotes if quote.speaker_id == person.pk}
     page = Paginator(_statements(spoken), page_size(request, STATEMENTS_PER_PAGE)).get_page(request.GET.get("page"))
-    shown = [quote.pk for statement in page for quote in statement.spoken]
-    reports = _reports(shown)
-    for statement in page:
-        statement.quotes = [reports[quote.pk] for quote in statement.spoken]
-    articles = article_cards(presentation.person_articles(person))
+    reports = _reports([quote.pk for group in page for quote in group])
+    page.object_list = [
+        StatementView(group[0].text, group[0].published_on, group, [reports[quote.pk] for quote in group])
+        for group in page
+    ]
     context = {
         "person": person,
         "aliases": [a for a in person.aliases.all() if a.name != person.name],
         "statements": page,
         "quote_count": len(spoken),
         "chart": quotes_per_month_chart([quote.published_on for quote in spoken]),
-        "articles": articles[:PERSON_ARTICLES],
+        "articles": _first_articles(person, quoted, PERSON_ARTICLES),
         "canonical": request.build_absolute_uri(person.get_absolute_url()),
     }
     return render(request, "articles/person_detail.html", context)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from articles.models import Alias, Article, DatedMention, Mention, Person, Quote, Source, Story
 from timeline.models import Event, EventMention
@@ -784,3 +785,108 @@ def test_seeded_site_has_no_dead_links(client, seeded):
             assert wanted <= anchors[key[1]], key[1]
     assert any(u.startswith("/people/") and u != "/people/" for u in seen)
     assert sum(1 for u in seen if u.startswith("/articles/") and u.count("/") == 3) == 5
+
+
+# ---------------------------------------------------------------- pages at archive scale: what they read
+
+
+def _articles_section(page: str) -> list[str]:
+    section = page.split('id="articles-heading"')[1].split("</section>")[0]
+    return re.findall(r'<h3 class="card-title"><a href="/articles/([\w-]+)/"', section)
+
+
+def test_person_page_lists_their_newest_articles_however_they_name_them(client, archive, monkeypatch):
+    """Quoted (whatever the outlet shows), named or written: the first cards in the cards' order, date ties included."""
+    from articles import presentation, views
+
+    jens, old, meta = archive["jens"], archive["old"], archive["meta"]
+    day = date(2021, 5, 1)
+    # Four on one date (ordered by when they were added), an older one, undated ones, and one quoted only under
+    # the merged name (not listed: person_articles() lists the person's own).
+    for n in range(4):
+        add_quote(make_article(slug=f"same-day-{n}", body=f"Tie {n} words.", published_on=day), f"Tie {n} words", jens)
+    # The first one's row says it was added last: the cards order it first of its date, before later ids.
+    Article.objects.filter(slug="same-day-0").update(created_at=timezone.now() + timedelta(hours=1))
+    add_quote(make_article(slug="older", body="Older words.", published_on=date(2015, 1, 1)), "Older words", jens)
+    for n in range(2):
+        add_quote(make_article(slug=f"no-date-{n}", body=f"Undated {n}.", published_on=None), f"Undated {n}", jens)
+    add_quote(
+        make_article(slug="merged-only", body="Merged words.", published_on=date(2022, 1, 1)), "Merged words", old
+    )
+    hidden = make_article(slug="metadata-quote", body="Hidden words.", source=meta, published_on=date(2021, 6, 1))
+    add_quote(hidden, "Hidden words", jens)
+    add_mention(make_article(slug="names-him", body="Jens again.", published_on=date(2021, 5, 1)), jens, "Jens")
+    make_article(slug="by-him", body="His op-ed.", published_on=date(2023, 1, 1)).authors.add(jens)
+    rejected = make_article(slug="rejected-only", body="Unsaid words.", published_on=date(2024, 1, 1))
+    add_quote(rejected, "Unsaid words", jens, status="rejected")
+
+    def expected(count: int) -> list[str]:
+        cards = presentation.ArticleCards(presentation.person_articles(jens))[:count]
+        return [card.url.strip("/").split("/")[-1] for card in cards]
+
+    for count in (1, 2, 3, 4, 5, 7, 20):
+        monkeypatch.setattr(views, "PERSON_ARTICLES", count)
+        listed = _articles_section(html(client.get("/people/jens-stoltenberg/")))
+        assert listed == expected(count), count
+    assert listed[:3] == ["by-him", "metadata-quote", "same-day-0"]
+    assert "merged-only" not in listed
+    assert "rejected-only" not in listed
+    assert listed[-2:] == ["no-date-1", "no-date-0"]  # undated last
+    # Never quoted, only named or writing.
+    assert _articles_section(html(client.get("/people/nato/"))) == ["nato-stays-in-iraq"]
+    assert _articles_section(html(client.get("/people/mohammad-ghazal/"))) == ["nato-stays-in-iraq"]
+
+
+def test_person_page_statements_keep_their_order_among_equal_dates(client, archive, monkeypatch):
+    """Statements of one date are ordered by where their words stand, then as the quotes are read (newest first);
+    the words are one statement whatever their case and spacing."""
+    from articles import views
+
+    abadi = archive["abadi"]
+    day = date(2017, 6, 1)
+    one = make_article(slug="one", body="Alpha words here. Beta words here.", published_on=day)
+    two = make_article(slug="two", body="Gamma words here. ALPHA  words\u00a0HERE.", published_on=day)
+    add_quote(one, "Alpha words here", abadi)
+    add_quote(one, "Beta words here", abadi)
+    add_quote(two, "Gamma words here", abadi)
+    add_quote(two, "ALPHA  words\u00a0HERE", abadi)
+    page = html(client.get("/people/haider-al-abadi/"))
+    statements = re.findall(r"<blockquote><p>(.*?)</p></blockquote>", page)
+    assert statements[:3] == ["Gamma words here", "Alpha words here", "Beta words here"]
+    assert page.count("words\u00a0HERE") == 0  # one statement: the first article's words
+    monkeypatch.setattr(views, "STATEMENTS_PER_PAGE", 2)
+    second = html(client.get("/people/haider-al-abadi/?page=2"))
+    assert re.findall(r"<blockquote><p>(.*?)</p></blockquote>", second)[0] == "Beta words here"
+
+
+def test_article_list_filters_offer_outlets_and_stories_with_published_articles(client, archive):
+    Source.objects.create(name="Aardvark Drafts", slug="aardvark-drafts")  # no article at all
+    drafts_only = Source.objects.create(name="Drafts Only", slug="drafts-only")
+    make_article(slug="draft-two", body="Not yet.", source=drafts_only, status=Article.Status.DRAFT)
+    Story.objects.create(title="Empty story", slug="empty-story").articles.add(archive["draft"])
+    Story.objects.create(title="A later story", slug="a-later-story").articles.add(archive["inferred"])
+    page = html(client.get("/articles/"))
+    outlets = re.findall(r'<option value="([\w-]*)"', page.split('name="source"')[1].split("</select>")[0])
+    stories = re.findall(r'<option value="([\w-]*)"', page.split('name="story"')[1].split("</select>")[0])
+    assert outlets == ["", "daily-full", "excerpt-times", "metadata-post"]
+    assert stories == ["", "a-later-story", "nato-in-iraq"]
+    chosen = html(client.get("/articles/?source=excerpt-times&story=nato-in-iraq"))
+    assert '<option value="excerpt-times" selected>' in chosen
+    assert '<option value="nato-in-iraq" selected>' in chosen
+
+
+@pytest.mark.parametrize("url", ["/people/jens-stoltenberg/", "/articles/"])
+def test_page_query_count_does_not_grow_with_page_size(client, archive, url):
+    from django.test.utils import CaptureQueriesContext
+
+    jens = archive["jens"]
+    for n in range(30):
+        article = make_article(slug=f"many-{n:02d}", body=f"Words number {n}.", published_on=date(2022, 1, 1 + n % 28))
+        add_quote(article, f"Words number {n}", jens)
+        article.authors.add(archive["author"])
+    counts = []
+    for size in (1, 100):
+        with CaptureQueriesContext(connection) as queries:
+            html(client.get(f"{url}?page_size={size}"))
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -247,6 +247,19 @@ class ArticleQuerySet(models.QuerySet):
         """Articles the public may read."""
         return self.filter(status=Article.Status.PUBLISHED)
 
+    def published_count(self) -> int:
+        """How many articles the public may read, as ``published().count()``.
+
+        On PostgreSQL, unfiltered, it is read from the counts triggers keep exact (migration 0007), not counted.
+        """
+        if connection.vendor != "postgresql" or self.query.has_filters():
+            return self.published().count()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT coalesce(sum(n), 0) FROM articles_article_count WHERE status = %s", [Article.Status.PUBLISHED]
+            )
+            return int(cursor.fetchone()[0])
+
     def needs_review(self) -> ArticleQuerySet:
         """Articles with at least one review reason."""
         return self.exclude(review_reasons=[])

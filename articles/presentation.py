@@ -287,8 +287,10 @@ class ArticleCards:
     bylines (one more). Each card carries its number of quotes editors have not rejected.
     """
 
-    def __init__(self, queryset: QuerySet[Article]):
+    def __init__(self, queryset: QuerySet[Article], *, count: Callable[[], int] | None = None):
+        """``count``: how to count ``queryset`` when something cheaper than COUNT(*) gives the same number."""
         self.articles = queryset
+        self._count = count or queryset.count
         if not queryset.query.order_by:
             queryset = queryset.order_by(F("published_on").desc(nulls_last=True), "-created_at", "-id")
         # A subquery, not a join and GROUP BY: PostgreSQL counts the quotes of the page's rows only, after the
@@ -304,7 +306,7 @@ class ArticleCards:
         self.rows = queryset.annotate(quote_count=Coalesce(Subquery(quotes), 0)).values(*CARD_FIELDS)
 
     def count(self) -> int:
-        return self.articles.count()
+        return self._count()
 
     def __len__(self) -> int:
         return self.count()

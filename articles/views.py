@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -141,9 +141,9 @@ def person_named(text: str) -> Person | None:
     return person
 
 
-def article_cards(queryset: QuerySet[Article]) -> presentation.ArticleCards:
+def article_cards(queryset: QuerySet[Article], *, count: Callable[[], int] | None = None) -> presentation.ArticleCards:
     """Articles as cards (outlet, byline, number of public quotes); newest first unless already ordered by rank."""
-    return presentation.ArticleCards(queryset)
+    return presentation.ArticleCards(queryset, count=count)
 
 
 # What a quote card shows of a quote, its article and speaker: the article's texts stay in the database.
@@ -178,7 +178,8 @@ def article_list(request: HttpRequest) -> HttpResponse:
         form.is_valid()  # invalid fields drop out of cleaned_data; the valid ones still filter
         articles = form.filter(articles)
     filtered = form.is_bound and any(form.cleaned_data.get(k) for k in form.fields)
-    page = paginate(request, article_cards(articles))
+    # Every published article: their number is kept by the database, not counted on each render.
+    page = paginate(request, article_cards(articles, count=None if filtered else Article.objects.published_count))
     return render(request, "articles/article_list.html", {"form": form, "page": page, "filtered": filtered})
 
 

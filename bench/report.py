@@ -69,9 +69,9 @@ def render(results: dict) -> str:
             words = api.get("search_words", {})
             lines += [
                 f"Search p95 over detail p95, uncached: {api['search_p95_vs_detail_p95']} (goal under 10) for a "
-                f"typical word (`{words.get('typical', '')}`); "
+                f"typical word (`{words.get('typical', '')}`, in {words.get('typical_articles', 0):,} articles); "
                 f"{api.get('search_common_p95_vs_detail_p95', '')} for the word in the most articles "
-                f"(`{words.get('common', '')}`).",
+                f"(`{words.get('common', '')}`, in {words.get('common_articles', 0):,}).",
                 "",
             ]
         if "slowest" in api:

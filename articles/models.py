@@ -7,7 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection, models
 from django.db.models import Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -48,11 +48,10 @@ def _text_search(queryset: models.QuerySet, query: str, *, fields: list[str]) ->
     # search_vector is kept by a PostgreSQL trigger (migration 0003); SQLite has none, so it falls back.
     if connection.vendor == "postgresql":
         terms = SearchQuery(query, config="english", search_type="websearch")
-        return (
-            queryset.filter(search_vector=terms)
-            .annotate(rank=SearchRank(models.F("search_vector"), terms))
-            .order_by("-rank", "-pk")
-        )
+        # As double precision: ts_rank's real would not survive a round trip through a text cursor exactly
+        # (the API pages on it), and ranking once costs reading every matching vector once.
+        rank = Cast(SearchRank(models.F("search_vector"), terms), models.FloatField())
+        return queryset.filter(search_vector=terms).annotate(rank=rank).order_by("-rank", "-pk")
     condition = Q()
     for field in fields:
         condition |= Q(**{f"{field}__icontains": query})

@@ -789,6 +789,20 @@ def test_search_results_page_on_rank_and_id(anon, db):
     assert by_title == sorted(by_title, key=lambda s: Article.objects.get(slug=s).title)
 
 
+@pytest.mark.postgres
+def test_search_pages_through_equal_ranks_and_ranks_each_row_once(anon, db):
+    """Equal ranks go by id across pages (the rank survives the cursor exactly); the query ranks once per row."""
+    source = SourceFactory()
+    same = [ArticleFactory(source=source, title="Border talks", body="Talks on the border went on.") for _ in range(4)]
+    ArticleFactory(source=source, title="Border talks and border talks", body="Talks on the border.")
+    with CaptureQueriesContext(connection) as ctx:
+        rows = _walk(anon, f"{API}/articles/?q=border&page_size=1")
+    assert [r["slug"] for r in rows][1:] == [a.slug for a in sorted(same, key=lambda a: -a.pk)]
+    searches = [q["sql"] for q in ctx.captured_queries if "ts_rank" in q["sql"]]
+    assert searches
+    assert all(sql.count("ts_rank") == 1 for sql in searches[:1])  # the first page: in the select list only
+
+
 def test_search_falls_back_to_substring_match_on_sqlite(anon, archive):
     """On PostgreSQL full text, on SQLite a case-insensitive substring: both find a plain word."""
     assert slugs(anon.get(f"{API}/articles/?q=Baghdad")) == ["nato-chief"]

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import F, FloatField, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import F, Q, QuerySet
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.pagination import BasePagination
@@ -128,9 +127,8 @@ class KeysetPagination(BasePagination):
             # Without a ranked search (no q, or SQLite's plain substring match) relevance means nothing.
             name = fallback
         if name == RELEVANCE:
-            # As double precision: ts_rank's real would not survive the round trip through the cursor exactly.
-            rank = Cast(F("rank"), output_field=FloatField())
-            return name, [SortKey("keyset_0", rank, True, False), SortKey("pk", F("pk"), True, False)]
+            # The search's own rank (double precision, see ArticleQuerySet.search): computed once per row.
+            return name, [SortKey("rank", F("rank"), True, False), SortKey("pk", F("pk"), True, False)]
         descending = name.startswith("-")
         path = fields.get(name.lstrip("-"))
         if path is None:
@@ -151,7 +149,7 @@ class KeysetPagination(BasePagination):
 
     @staticmethod
     def _ordered(queryset: QuerySet, keys: Sequence[SortKey], *, backwards: bool) -> QuerySet:
-        annotations = {k.alias: k.expression for k in keys if k.alias != "pk"}
+        annotations = {k.alias: k.expression for k in keys if k.alias not in ("pk", *queryset.query.annotations)}
         return queryset.annotate(**annotations).order_by(*(k.order(backwards=backwards) for k in keys))
 
     # --- cursors ----------------------------------------------------------

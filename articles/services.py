@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -12,8 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models.functions import Left
 from django.utils import timezone
 from django.utils.text import slugify
 from rapidfuzz import fuzz, process
@@ -497,6 +500,31 @@ class ArticleInput:
         return hashlib.sha256(self.raw_bytes).hexdigest()
 
 
+@functools.lru_cache(maxsize=1024)
+def _char_counts(text: str) -> np.ndarray:
+    """How many times each character below U+00FF occurs in ``text``, and in the last place all others together.
+
+    Kept for the bodies compared last (read-only): an import compares each new body with the same recent ones.
+    """
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    counts = np.bincount(np.minimum(codes, 255), minlength=256)
+    counts.flags.writeable = False
+    return counts
+
+
+def _ratio_bounds(text: str, others: list[str]) -> list[float]:
+    """For each of ``others``, a score fuzz.ratio of it and ``text`` cannot exceed, from their character counts.
+
+    fuzz.ratio is 200 * LCS / (the two lengths together), LCS being the longest common subsequence; a common
+    subsequence holds each character (or each of a group of characters) at most as often as the text
+    that has fewer of it.
+    """
+    if not others:
+        return []
+    common = np.minimum(np.stack([_char_counts(other) for other in others]), _char_counts(text)).sum(axis=1)
+    return [200.0 * int(n) / (len(text) + len(other)) for n, other in zip(common, others, strict=True)]
+
+
 def _near_duplicate(article: Article) -> Article | None:
     """An existing article whose body is nearly the same (a re-scrape, the same wire copy elsewhere)."""
     if len(article.body) < 200:
@@ -504,9 +532,13 @@ def _near_duplicate(article: Article) -> Article | None:
     size = len(article.body)
     # Ids and bodies only: on a large archive these are hundreds of rows for every article imported, and
     # building a model instance for each cost more than comparing its body.
+    opening = article.body[:120]
     candidates = (
         Article.objects.exclude(pk=article.pk)
-        .filter(Q(title__iexact=article.title) & ~Q(title="") | Q(body__startswith=article.body[:120]))
+        # The body's first characters compared, not the body matched against a pattern (LIKE): the same rows,
+        # and the database decompresses only the start of each body.
+        .alias(opening=Left("body", len(opening)))
+        .filter(Q(title__iexact=article.title) & ~Q(title="") | Q(opening=opening))
         .values_list("id", "body")[:50]
     )
     by_size = (
@@ -516,7 +548,13 @@ def _near_duplicate(article: Article) -> Article | None:
         .values_list("id", "body")[:500]
     )
     best, best_score = None, NEAR_DUPLICATE_RATIO
-    for pk, body in dict([*candidates, *by_size]).items():
+    bodies = dict([*candidates, *by_size])
+    bounds = _ratio_bounds(article.body, list(bodies.values()))
+    for (pk, body), bound in zip(bodies.items(), bounds, strict=True):
+        # A body that cannot reach the best score so far is not compared: fuzz.ratio would score it below
+        # that, so the same article is found as by comparing every body, ties going to the last as before.
+        if bound < best_score - 1e-6:
+            continue
         score = fuzz.ratio(article.body, body, score_cutoff=best_score)
         if score >= best_score:
             best, best_score = pk, score

@@ -92,6 +92,12 @@ class DateSpan:
     @classmethod
     def of(cls, date: dt.date, end_date: dt.date | None, precision: str) -> DateSpan:
         """The days a mention's date allows: a whole year for "in 2018", a whole month for "in January"."""
+        if cls is DateSpan:
+            return _span_of(date, end_date, precision)
+        return cls._of(date, end_date, precision)
+
+    @classmethod
+    def _of(cls, date: dt.date, end_date: dt.date | None, precision: str) -> DateSpan:
         if end_date is not None and end_date >= date:
             return cls(date, end_date, precision)
         if precision == "year":
@@ -108,6 +114,13 @@ class DateSpan:
         if self.overlaps(other):
             return 0
         return (other.start - self.end).days if self.end < other.start else (self.start - other.end).days
+
+
+@functools.lru_cache(maxsize=4096)
+def _span_of(date: dt.date, end_date: dt.date | None, precision: str) -> DateSpan:
+    """DateSpan.of, kept for the dates seen last (immutable): merging reads every candidate event's dates for
+    each article."""
+    return DateSpan._of(date, end_date, precision)
 
 
 def date_agreement(a: DateSpan, b: DateSpan) -> str | None:
@@ -183,12 +196,13 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return begin, stop
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=2048)
 def _sentence_ends(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[bool, ...]]:
     """Where each sentence end of ``text`` starts and ends, and whether it is a line break, in order.
 
     Read once per text: merging asks for the sentence of every dated mention of an article, and the
-    same articles' mentions again for each article imported after them.
+    same articles' mentions again for each article imported after them (the bodies of most earlier
+    articles, for each article of an import: hence room for many).
     """
     starts: list[int] = []
     ends: list[int] = []

@@ -11,6 +11,7 @@ import contextlib
 import copy
 import dataclasses
 import datetime as dt
+import functools
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -28,11 +29,6 @@ from timeline.models import Event, EventMention, Statement, StatementQuote
 TITLE_MAX = 80
 # Event fields an editor may change; each change locks the field against the machine.
 EDITABLE_FIELDS = ("date", "end_date", "precision", "title", "summary", "place", "participants")
-
-
-def _article_texts(relation: str) -> list[str]:
-    """The article's long texts through ``relation``: deferred where merging reads its title and dates only."""
-    return [f"{relation}__{name}" for name in ("raw_text", "body", "search_vector")]
 
 
 class ConflictError(Exception):
@@ -55,6 +51,10 @@ class _Placed:
 
 def _active_person(person_id: int, merged: Mapping[int, int]) -> int:
     return merged.get(person_id, person_id)
+
+
+# What _placed reads of a dated mention.
+_PLACED_FIELDS = ("article", "date", "end_date", "precision", "start", "end", "expression", "sentence")
 
 
 def _placed(mentions: Iterable[DatedMention], *, person_names: dict[int, str] | None = None) -> dict[int, _Placed]:
@@ -135,18 +135,25 @@ def _person_names(ids: Iterable[int]) -> dict[int, str]:
     return dict(Person.objects.filter(pk__in=set(ids)).values_list("pk", "name"))
 
 
-def _candidate_events(spans: Iterable[DateSpan]) -> list[int]:
-    """Ids of the events whose date may be compatible with one of ``spans`` (a day of slack for adjacent days).
+def _candidate_events(spans: Iterable[DateSpan], *, prefix: str = "") -> Q | None:
+    """The events whose date may be compatible with one of ``spans`` (a day of slack for adjacent days), as a
+    condition on ``prefix`` + "date"; None when there are no spans.
 
-    Ids only: on a large timeline these are hundreds of events for every article, and few of them take a mention.
+    A condition, not ids: on a large timeline these are hundreds of events for every article, and few of them
+    take a mention; their reports are read in the same query.
     """
     condition = Q()
     for span in spans:
         # An event's stored date is its start; its end is at most a year later (a year-precision date).
-        condition |= Q(date__gte=span.start - dt.timedelta(days=366), date__lte=span.end + dt.timedelta(days=1))
+        condition |= Q(
+            **{
+                f"{prefix}date__gte": span.start - dt.timedelta(days=366),
+                f"{prefix}date__lte": span.end + dt.timedelta(days=1),
+            }
+        )
     if not condition:
-        return []
-    return list(Event.objects.filter(condition).filter(date__isnull=False).order_by("pk").values_list("pk", flat=True))
+        return None
+    return condition & Q(**{f"{prefix}date__isnull": False})
 
 
 def _may_take(reports: list[tuple[int, DateSpan | None]], spans: list[DateSpan]) -> bool:
@@ -198,11 +205,12 @@ def _events_attach(article: Article) -> list[Event]:
     placed: dict[int, _Placed] = {}
     if todo:
         spans = [DateSpan.of(m.date, m.end_date, m.precision) for m in todo]
-        events = _candidate_events(spans)
-        # The events' reports, first as dates only: the mentions of events none of these could join are not read.
+        candidates = _candidate_events(spans, prefix="event__")
+        # The candidate events' reports, first as dates only: the mentions of events none of these could join
+        # are not read. (An event without reports takes no mention: see _event_verdict.)
         reports: dict[int, list[tuple[int, DateSpan | None]]] = defaultdict(list)
         for event_id, mention_id, date, end_date, precision in (
-            EventMention.objects.filter(event__in=events)
+            EventMention.objects.filter(candidates or Q(pk__in=[]))
             .exclude(dated_mention__status=DatedMention.Status.REJECTED)
             .order_by("event_id", "id")
             .values_list(
@@ -215,7 +223,10 @@ def _events_attach(article: Article) -> list[Event]:
         ):
             reports[event_id].append((mention_id, DateSpan.of(date, end_date, precision) if date else None))
         reports = {event_id: rows for event_id, rows in reports.items() if _may_take(rows, spans)}
-        others = DatedMention.objects.in_bulk([mention_id for rows in reports.values() for mention_id, _ in rows])
+        # The fields _placed reads only: these mentions are compared, not shown or saved.
+        others = DatedMention.objects.only(*_PLACED_FIELDS).in_bulk(
+            [mention_id for rows in reports.values() for mention_id, _ in rows]
+        )
         # One read of bodies and names for the new mentions and the events' reports together.
         names: dict[int, str] = {}
         placed = _placed([*todo, *others.values()], person_names=names)
@@ -233,8 +244,9 @@ def _events_attach(article: Article) -> list[Event]:
 
         proposals = []
         for new in placed_new.values():
-            for event_id in events:
-                verdict = _event_verdict(new, members.get(event_id, []), vocabulary, names)
+            # Only events with dated reports may take a mention (_event_verdict): the others are not scored.
+            for event_id, event_members in members.items():
+                verdict = _event_verdict(new, event_members, vocabulary, names)
                 if verdict is not None and verdict.score >= matching.THRESHOLD:
                     proposals.append((verdict.score, new.mention.pk, event_id, verdict))
         # Best pairs first; an event takes at most one mention of this article: one article reports a
@@ -262,9 +274,15 @@ def _events_attach(article: Article) -> list[Event]:
     _refresh_events(touched, placed=placed)
     # The new events were born refreshed; their refresh's history row comes now, after the older events'
     # (event_refresh goes in id order).
-    Event.history.bulk_history_create(refreshed, update=True, default_change_reason=None)
+    _event_history().bulk_history_create(refreshed, update=True, default_change_reason=None)
     events_prune()
     return created
+
+
+@functools.cache
+def _event_history() -> Any:
+    """Event.history, read once: simple_history builds a new manager class on every read of it."""
+    return Event.history
 
 
 def _events_create(first_reports: list[_Placed], links: list[EventMention]) -> tuple[list[Event], list[Event]]:
@@ -288,7 +306,7 @@ def _events_create(first_reports: list[_Placed], links: list[EventMention]) -> t
     for event, first in zip(events, born, strict=True):
         first.pk, first.created_at, first.updated_at = event.pk, event.created_at, event.updated_at
     # As a save writes them (no change reason), not as bulk_history_create would by default ("").
-    Event.history.bulk_history_create(born, default_change_reason=None)
+    _event_history().bulk_history_create(born, default_change_reason=None)
     EventMention.objects.bulk_create(links)
     through = Event.participants.through
     through.objects.bulk_create(
@@ -391,6 +409,15 @@ def _refresh_events(ids: Iterable[int], *, placed: Mapping[int, _Placed] | None 
         _refresh_locked(list(Event.objects.select_for_update().filter(pk__in=ids).order_by("pk")), placed=placed)
 
 
+# What a refresh reads of an event's links: the mentions as _placed, _representative and _date_values read them.
+_REFRESH_FIELDS = (
+    "event",
+    "dated_mention",
+    *(f"dated_mention__{name}" for name in (*_PLACED_FIELDS, "confidence", "raw_start")),
+    *(f"dated_mention__article__{name}" for name in ("published_on", "title", "original_filename")),
+)
+
+
 def _refresh_locked(events: list[Event], *, placed: Mapping[int, _Placed] | None = None) -> None:
     events = [e for e in events if e.status != Event.Status.VERIFIED]
     if not events:
@@ -401,7 +428,7 @@ def _refresh_locked(events: list[Event], *, placed: Mapping[int, _Placed] | None
         EventMention.objects.filter(event_id__in=ids)
         .exclude(dated_mention__status=DatedMention.Status.REJECTED)
         .select_related("dated_mention__article")
-        .defer(*_article_texts("dated_mention__article"))
+        .only(*_REFRESH_FIELDS)
         .order_by("event_id", "id")
     ):
         links[link.event_id].append(link)
@@ -672,6 +699,24 @@ def events_replace(*, articles: Iterable[Article]) -> int:
 FIRST_REPORT = "first report of these words"
 
 
+# What _quote_profiles, _placeable and _statement_values read of a statement's quotes.
+_LINKED_QUOTE_FIELDS = (
+    "statement",
+    "quote",
+    *(f"quote__{name}" for name in ("text", "status", "raw_start", "speaker", "article", "speaker__merged_into")),
+    *(f"quote__article__{name}" for name in ("published_on", "published_precision", "title", "original_filename")),
+)
+
+
+# What placing an article's quotes reads of them: their profiles and values, speakers' names, links.
+_OWN_QUOTE_FIELDS = (
+    *(name.removeprefix("quote__") for name in _LINKED_QUOTE_FIELDS if name.startswith("quote__")),
+    "speaker__name",
+    "speaker__merged_into__name",
+    *(f"statement_link__{name}" for name in ("statement", "quote", "score", "reasons", "origin")),
+)
+
+
 def _quote_profiles(quotes: Iterable[Quote]) -> dict[int, matching.QuoteProfile]:
     """Profiles of ``quotes`` (each with its article loaded): words, active speaker, when it was probably said."""
     quotes = list(quotes)
@@ -737,7 +782,7 @@ def _statement_members(statements: Iterable[Statement]) -> dict[int, dict[int, m
     links = list(
         StatementQuote.objects.filter(statement__in=list(statements))
         .select_related("quote__article", "quote__speaker")
-        .defer(*_article_texts("quote__article"))
+        .only(*_LINKED_QUOTE_FIELDS)
         .order_by("pk")
     )
     profiles = _quote_profiles(link.quote for link in links if _placeable(link.quote))
@@ -794,7 +839,7 @@ def statements_attach(*, article: Article) -> list[Statement]:
 def _statements_attach(article: Article) -> list[Statement]:
     quotes = list(
         article.quotes.select_related("article", "statement_link__statement", "speaker__merged_into")
-        .defer(*_article_texts("article"))
+        .only(*_OWN_QUOTE_FIELDS)
         .order_by("start", "pk")
     )
     gone = _detach_quotes_that_no_longer_fit(quotes)
@@ -893,7 +938,7 @@ def _refresh_locked_statements(statements: list[Statement]) -> None:
     for link in (
         StatementQuote.objects.filter(statement__in=statements)
         .select_related("quote__article", "quote__speaker")
-        .defer(*_article_texts("quote__article"))
+        .only(*_LINKED_QUOTE_FIELDS)
         .order_by("statement_id", "pk")
     ):
         if link.quote.status != Quote.Status.REJECTED:

@@ -303,6 +303,7 @@ class ArticleCards:
             .annotate(n=Count("pk"))
             .values("n")
         )
+        self.in_order = queryset  # not "ordered": Paginator reads that name as a flag
         self.rows = queryset.annotate(quote_count=Coalesce(Subquery(quotes), 0)).values(*CARD_FIELDS)
 
     def count(self) -> int:
@@ -314,7 +315,14 @@ class ArticleCards:
     def __getitem__(self, index: slice) -> list[ArticleCard]:
         if not isinstance(index, slice):  # nor iterated card by card: a query each
             raise TypeError("ArticleCards are read a slice at a time")
-        rows = list(self.rows[index])
+        if "rank" in self.articles.query.annotations:
+            # A ranked search reads every match. Asked for the page's ids alone, PostgreSQL may share that work
+            # among parallel workers; the cards' quote count (a subquery per row) would keep it on one.
+            ids = list(self.in_order.values_list("pk", flat=True)[index])
+            by_id = {row["pk"]: row for row in self.rows.order_by().filter(pk__in=ids)}
+            rows = [by_id[pk] for pk in ids]
+        else:
+            rows = list(self.rows[index])
         bylines = article_bylines(row["pk"] for row in rows)
         article_url, source_url = slug_urls("articles:article"), slug_urls("articles:source")
         return [

@@ -890,3 +890,28 @@ def test_page_query_count_does_not_grow_with_page_size(client, archive, url):
             html(client.get(f"{url}?page_size={size}"))
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.postgres
+def test_ranked_cards_follow_the_search_order_with_their_quote_counts(client, db):
+    """A search's cards are read in two steps (the page's ids by rank, then their cards): same rows, same order."""
+    from django.test.utils import CaptureQueriesContext
+
+    from articles import presentation
+    from tests.factories import ArticleFactory, QuoteFactory
+
+    articles = [ArticleFactory(title="Border " + "talks " * i, body="Talks on the border.") for i in range(1, 6)]
+    for _ in range(3):
+        QuoteFactory(article=articles[1])
+    ranked = Article.objects.published().search("talks")
+    expected = list(ranked.values_list("slug", flat=True))
+    assert len(expected) == 5
+    cards = presentation.ArticleCards(ranked)[1:4]
+    assert [card.url for card in cards] == [f"/articles/{slug}/" for slug in expected[1:4]]
+    assert {card.url: card.quote_count for card in cards}[f"/articles/{articles[1].slug}/"] == 3
+    # The list pages a search without reading every match's row (Paginator asks the cards whether they are ordered).
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/articles/?q=talks&page_size=2").content.decode()
+    assert "5 matching articles" in page
+    unbounded = [q["sql"] for q in ctx.captured_queries if "ts_rank" in q["sql"] and "LIMIT" not in q["sql"]]
+    assert [sql for sql in unbounded if "COUNT(" not in sql] == []

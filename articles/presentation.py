@@ -320,7 +320,7 @@ class ArticleCards:
             # among parallel workers; the cards' quote count (a subquery per row) would keep it on one.
             ids = list(self.in_order.values_list("pk", flat=True)[index])
             by_id = {row["pk"]: row for row in self.rows.order_by().filter(pk__in=ids)}
-            rows = [by_id[pk] for pk in ids]
+            rows = [by_id[pk] for pk in ids if pk in by_id]  # one withdrawn in between is left out, not an error
         else:
             rows = list(self.rows[index])
         bylines = article_bylines(row["pk"] for row in rows)

@@ -909,6 +909,12 @@ def test_ranked_cards_follow_the_search_order_with_their_quote_counts(client, db
     cards = presentation.ArticleCards(ranked)[1:4]
     assert [card.url for card in cards] == [f"/articles/{slug}/" for slug in expected[1:4]]
     assert {card.url: card.quote_count for card in cards}[f"/articles/{articles[1].slug}/"] == 3
+    # An article withdrawn between the two reads is left out of the page, not an error.
+    withdrawn = ArticleFactory(title="Border talks", body="Talks.", status=Article.Status.WITHDRAWN)
+    racing = presentation.ArticleCards(ranked)
+    racing.in_order = Article.objects.search("talks")  # the ids as read before the withdrawal
+    assert withdrawn.pk in racing.in_order.values_list("pk", flat=True)
+    assert len(racing[0:10]) == 5
     # The list pages a search without reading every match's row (Paginator asks the cards whether they are ordered).
     with CaptureQueriesContext(connection) as ctx:
         page = client.get("/articles/?q=talks&page_size=2").content.decode()

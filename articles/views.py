@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,8 +10,7 @@ from typing import NamedTuple
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -21,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from articles import presentation
-from articles.caching import cached_page
+from articles.caching import CompiledRows, cached_page
 from articles.models import Article, DatedMention, Mention, Person, Quote, Source, Story
 from articles.services import normalize_name
 
@@ -60,28 +58,21 @@ def _history_redirect(model: type, slug: str) -> HttpResponsePermanentRedirect |
 # ---------------------------------------------------------------- articles
 
 
-@functools.cache
-def _filter_choices_sql() -> str:
-    """The outlets (0) and the stories (1) with a published article, each in name order: one query for both lists.
-
-    Written in SQL: the ORM's building of the two EXISTS and their union cost more than running them.
-    """
-    source, story, article, links = Source._meta, Story._meta, Article._meta, Story.articles.through._meta
-
-    def column(meta, name: str) -> str:
-        return meta.get_field(name).column
-
-    published = f"a.{column(article, 'status')} = %s"
-    return (
-        f"SELECT 0, s.{column(source, 'slug')}, s.{column(source, 'name')} FROM {source.db_table} s"
-        f" WHERE EXISTS (SELECT 1 FROM {article.db_table} a"
-        f" WHERE a.{column(article, 'source')} = s.{source.pk.column} AND {published})"
-        f" UNION ALL SELECT 1, t.{column(story, 'slug')}, t.{column(story, 'title')} FROM {story.db_table} t"
-        f" WHERE EXISTS (SELECT 1 FROM {links.db_table} l"
-        f" JOIN {article.db_table} a ON a.{article.pk.column} = l.{column(links, 'article')}"
-        f" WHERE l.{column(links, 'story')} = t.{story.pk.column} AND {published})"
-        " ORDER BY 1, 3"
+# The filter form's outlets and stories: those with a published article, in name order (see CompiledRows).
+FILTER_OUTLETS = CompiledRows(
+    lambda: (
+        Source.objects.filter(Exists(Article.objects.published().filter(source=OuterRef("pk"))))
+        .order_by("name", "pk")
+        .values_list("slug", "name")
     )
+)
+FILTER_STORIES = CompiledRows(
+    lambda: (
+        Story.objects.filter(Exists(Article.objects.published().filter(stories=OuterRef("pk"))))
+        .order_by("title", "pk")
+        .values_list("slug", "title")
+    )
+)
 
 
 class ArticleFilterForm(forms.Form):
@@ -101,12 +92,8 @@ class ArticleFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices: tuple[list, list] = ([("", "All outlets")], [("", "All stories")])
-        with connection.cursor() as cursor:
-            cursor.execute(_filter_choices_sql(), [Article.Status.PUBLISHED] * 2)
-            for which, slug, name in cursor.fetchall():
-                choices[which].append((slug, name))
-        self.fields["source"].choices, self.fields["story"].choices = choices
+        self.fields["source"].choices = [("", "All outlets"), *FILTER_OUTLETS.rows()]
+        self.fields["story"].choices = [("", "All stories"), *FILTER_STORIES.rows()]
 
     def filter(self, queryset: QuerySet[Article]) -> QuerySet[Article]:
         """``queryset`` narrowed by the fields that validated (call is_valid() first)."""
@@ -530,11 +517,7 @@ def _statements(spoken: list[SpokenQuote]) -> list[list[SpokenQuote]]:
     groups: dict[object, list[SpokenQuote]] = {}
     for quote in spoken:
         key = ("statement", quote.statement_id) if quote.statement_id else " ".join(quote.text.casefold().split())
-        group = groups.get(key)
-        if group is None:
-            groups[key] = [quote]
-        else:
-            group.append(quote)
+        groups.setdefault(key, []).append(quote)
     dated = []
     for group in groups.values():
         if len(group) > 1:  # most words are reported once: nothing to order

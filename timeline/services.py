@@ -135,9 +135,9 @@ def _person_names(ids: Iterable[int]) -> dict[int, str]:
     return dict(Person.objects.filter(pk__in=set(ids)).values_list("pk", "name"))
 
 
-def _candidate_events(spans: Iterable[DateSpan], *, prefix: str = "") -> Q | None:
-    """The events whose date may be compatible with one of ``spans`` (a day of slack for adjacent days), as a
-    condition on ``prefix`` + "date"; None when there are no spans.
+def _candidate_events(spans: Iterable[DateSpan]) -> Q | None:
+    """The reports of events whose date may be compatible with one of ``spans`` (a day of slack for adjacent days),
+    as a condition on event mentions; None when there are no spans.
 
     A condition, not ids: on a large timeline these are hundreds of events for every article, and few of them
     take a mention; their reports are read in the same query.
@@ -146,14 +146,11 @@ def _candidate_events(spans: Iterable[DateSpan], *, prefix: str = "") -> Q | Non
     for span in spans:
         # An event's stored date is its start; its end is at most a year later (a year-precision date).
         condition |= Q(
-            **{
-                f"{prefix}date__gte": span.start - dt.timedelta(days=366),
-                f"{prefix}date__lte": span.end + dt.timedelta(days=1),
-            }
+            event__date__gte=span.start - dt.timedelta(days=366), event__date__lte=span.end + dt.timedelta(days=1)
         )
     if not condition:
         return None
-    return condition & Q(**{f"{prefix}date__isnull": False})
+    return condition & Q(event__date__isnull=False)
 
 
 def _may_take(reports: list[tuple[int, DateSpan | None]], spans: list[DateSpan]) -> bool:
@@ -205,7 +202,7 @@ def _events_attach(article: Article) -> list[Event]:
     placed: dict[int, _Placed] = {}
     if todo:
         spans = [DateSpan.of(m.date, m.end_date, m.precision) for m in todo]
-        candidates = _candidate_events(spans, prefix="event__")
+        candidates = _candidate_events(spans)
         # The candidate events' reports, first as dates only: the mentions of events none of these could join
         # are not read. (An event without reports takes no mention: see _event_verdict.)
         reports: dict[int, list[tuple[int, DateSpan | None]]] = defaultdict(list)

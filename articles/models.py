@@ -395,6 +395,23 @@ class Article(models.Model):
         return [REVIEW_REASON_LABELS.get(ReviewReason(r), r) for r in self.review_reasons]
 
 
+class ArticleFingerprint(models.Model):
+    """One hash of an article's body fingerprint (articles.extraction.fingerprints): near-duplicates share many.
+
+    Looked up by hash when an article is imported, so that its body is compared only with the bodies that share
+    its runs of text, wherever they are in the archive.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="fingerprints")
+    hash = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hash", "article"], name="articlefingerprint_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.hash}"
+
+
 class RemovedSpan(models.Model):
     """A stretch of the raw text that the cleaner left out of the body, with why."""
 

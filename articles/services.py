@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
 from django.db.models.functions import Left
 from django.utils import timezone
 from django.utils.text import slugify
@@ -25,9 +25,11 @@ from simple_history.utils import bulk_create_with_history
 from articles.extraction import EXTRACTOR_VERSION
 from articles.extraction import types as ex
 from articles.extraction.clean import OffsetMap, build_body
+from articles.extraction.fingerprints import body_fingerprints
 from articles.models import (
     Alias,
     Article,
+    ArticleFingerprint,
     DatedMention,
     ImportRun,
     Job,
@@ -504,7 +506,7 @@ class ArticleInput:
 def _char_counts(text: str) -> np.ndarray:
     """How many times each character below U+00FF occurs in ``text``, and in the last place all others together.
 
-    Kept for the bodies compared last (read-only): an import compares each new body with the same recent ones.
+    Kept for the bodies compared last (read-only): the bodies an import compares with recur from file to file.
     """
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     counts = np.bincount(np.minimum(codes, 255), minlength=256)
@@ -525,39 +527,59 @@ def _ratio_bounds(text: str, others: list[str]) -> list[float]:
     return [200.0 * int(n) / (len(text) + len(other)) for n, other in zip(common, others, strict=True)]
 
 
+# How many of the articles sharing most of its fingerprint a new body is compared with.
+NEAR_DUPLICATE_CANDIDATES = 20
+
+
+def article_fingerprints_sync(*, article: Article, fresh: bool = False) -> None:
+    """Keep the article's fingerprint that of its body (call whenever the body is written)."""
+    if not fresh:
+        ArticleFingerprint.objects.filter(article_id=article.pk).delete()
+    ArticleFingerprint.objects.bulk_create(
+        [ArticleFingerprint(article_id=article.pk, hash=h) for h in body_fingerprints(article.body)]
+    )
+
+
 def _near_duplicate(article: Article) -> Article | None:
-    """An existing article whose body is nearly the same (a re-scrape, the same wire copy elsewhere)."""
+    """An existing article whose body is nearly the same (a re-scrape, the same wire copy elsewhere).
+
+    Compared: the articles of the same title or opening, and those sharing most of the body's fingerprint,
+    from the whole archive. Near-duplicate bodies share most of their runs of text, so most of their
+    fingerprint; the others are not read. The most alike at NEAR_DUPLICATE_RATIO or more is the duplicate,
+    of equally alike ones the latest.
+    """
     if len(article.body) < 200:
         return None
-    size = len(article.body)
-    # Ids and bodies only: on a large archive these are hundreds of rows for every article imported, and
-    # building a model instance for each cost more than comparing its body.
     opening = article.body[:120]
-    candidates = (
+    by_title = (
         Article.objects.exclude(pk=article.pk)
         # The body's first characters compared, not the body matched against a pattern (LIKE): the same rows,
         # and the database decompresses only the start of each body.
         .alias(opening=Left("body", len(opening)))
         .filter(Q(title__iexact=article.title) & ~Q(title="") | Q(opening=opening))
-        .values_list("id", "body")[:50]
+        .values_list("id", flat=True)[:NEAR_DUPLICATE_CANDIDATES]
     )
-    by_size = (
-        Article.objects.exclude(pk=article.pk)
-        .order_by("-id")
-        .extra(where=["LENGTH(body) BETWEEN %s AND %s"], params=[int(size * 0.8), int(size * 1.25)])
-        .values_list("id", "body")[:500]
+    by_fingerprint = (
+        ArticleFingerprint.objects.filter(hash__in=body_fingerprints(article.body))
+        .exclude(article_id=article.pk)
+        .values("article_id")
+        .annotate(shared=Count("*"))
+        .order_by("-shared", "-article_id")
+        .values_list("article_id", flat=True)[:NEAR_DUPLICATE_CANDIDATES]
     )
+    candidates = Article.objects.filter(Q(pk__in=by_title) | Q(pk__in=by_fingerprint)).order_by("pk")
+    bodies = dict(candidates.values_list("id", "body"))
     best, best_score = None, NEAR_DUPLICATE_RATIO
-    bodies = dict([*candidates, *by_size])
     bounds = _ratio_bounds(article.body, list(bodies.values()))
     for (pk, body), bound in zip(bodies.items(), bounds, strict=True):
         # A body that cannot reach the best score so far is not compared: fuzz.ratio would score it below
-        # that, so the same article is found as by comparing every body, ties going to the last as before.
+        # that. In id order, so that of equally alike bodies the latest is kept.
+        # (A hair below the best: fuzz.ratio answers 0 for a score equal to its cutoff as computed.)
         if bound < best_score - 1e-6:
             continue
-        score = fuzz.ratio(article.body, body, score_cutoff=best_score)
-        if score >= best_score:
-            best, best_score = pk, score
+        score = fuzz.ratio(article.body, body, score_cutoff=best_score - 1e-6)
+        if score >= best_score - 1e-6:
+            best, best_score = pk, max(score, best_score)
     return None if best is None else Article.objects.only("id", "body").get(pk=best)
 
 
@@ -586,6 +608,7 @@ def article_create(
     # Every name the article gives a person is looked up together (see _People).
     resolver = _people_of(extraction, match_threshold)
     _sync_authors(article, meta, resolver=resolver, fresh=True)
+    article_fingerprints_sync(article=article, fresh=True)
     duplicate = _near_duplicate(article)
     if duplicate is not None:
         article.duplicate_of = duplicate
@@ -697,6 +720,7 @@ def _rebuild_body(article: Article) -> OffsetMap:
     offsets = OffsetMap(segments)
     article.body = body
     Article.objects.filter(pk=article.pk).update(body=body)
+    article_fingerprints_sync(article=article)
     return offsets
 
 
@@ -884,8 +908,11 @@ def _sync_extracted_items(
 def article_apply_extraction(*, article: Article, extraction: ex.Extraction, match_threshold: float) -> Article:
     """Re-extraction: fill only unlocked fields, keep rejected, verified and locked rows as editors left them."""
     article = Article.objects.select_for_update().get(pk=article.pk)
+    body = article.body
     _apply_metadata(article, extraction.metadata, extraction)
     article.save()
+    if article.body != body:
+        article_fingerprints_sync(article=article)
     resolver = _people_of(extraction, match_threshold)
     _sync_authors(article, extraction.metadata, resolver=resolver)
     _sync_spans_and_items(article, extraction, resolver=resolver)

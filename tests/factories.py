@@ -9,6 +9,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
+from articles import services
 from articles.models import Article, Mention, Person, Quote, Source, Story
 
 
@@ -34,6 +35,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
 class ArticleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Article
+        skip_postgeneration_save = True
 
     source = factory.SubFactory(SourceFactory)
     title = factory.Sequence(lambda n: f"Article {n}")
@@ -46,6 +48,12 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     sha256 = factory.Sequence(lambda n: hashlib.sha256(f"article {n}".encode()).hexdigest())
     original_filename = factory.Sequence(lambda n: f"article-{n}.txt")
     status = Article.Status.PUBLISHED
+
+    @factory.post_generation
+    def fingerprints(obj, create, extracted, **kwargs):
+        # As the importer keeps them: an article made here is found by the near-duplicate check too.
+        if create:
+            services.article_fingerprints_sync(article=obj, fresh=True)
 
 
 class QuoteFactory(factory.django.DjangoModelFactory):

@@ -16,6 +16,7 @@ from articles import services
 from articles.models import (
     Alias,
     Article,
+    ArticleFingerprint,
     DatedMention,
     ImportRun,
     Job,
@@ -40,6 +41,7 @@ NATURAL_KEYS = {
     SourcePattern: ("source_id", "pattern"),
     Alias: ("person_id", "normalized"),
     RemovedSpan: ("article_id", "raw_start", "raw_end"),
+    ArticleFingerprint: ("article_id", "hash"),
     Mention: ("article_id", "raw_start", "raw_end"),
     DatedMention: ("article_id", "raw_start", "raw_end"),
     EventMention: ("dated_mention",),

@@ -31,7 +31,7 @@ from articles.models import (
     SourcePattern,
     Story,
 )
-from articles.services import normalize_name
+from articles.services import article_fingerprints_sync, normalize_name
 from timeline.models import Event, EventMention, Statement, StatementQuote
 
 ARCHIVE_APPS = ("articles", "timeline")
@@ -205,6 +205,8 @@ class _Restorer:
         through = Article.authors.through
         through.objects.bulk_create(through(article=article, person_id=p) for p in r["author_ids"])
         RemovedSpan.objects.bulk_create(RemovedSpan(article=article, **s) for s in r["removed_spans"])
+        # Not in the file: read off the body, as an import keeps it.
+        article_fingerprints_sync(article=article, fresh=True)
         quotes = [
             Quote(
                 id=q["id"],

@@ -8,10 +8,13 @@ import datetime as dt
 import itertools
 import multiprocessing
 import os
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from django.db import transaction
 
@@ -124,6 +127,54 @@ def _extract_all(jobs: list[tuple[str, ex.Hints, str | None]], *, batch_size: in
     return extract_many(((text, hints) for text, hints, _model in jobs), nlp_model=model, batch_size=batch_size)
 
 
+T = TypeVar("T")
+
+
+def _read_ahead(items: Iterator[T], *, size: int) -> Iterator[T]:
+    """``items`` in order, computed by a thread of their own up to ``size`` ahead of the caller.
+
+    With one job, extraction goes on while the file before is stored: storing spends about a fifth of its time
+    waiting on the database, and the model's matrix products run outside the interpreter's lock. The same work,
+    done in the same order; the files are still extracted one after another.
+    """
+    ready: queue.Queue[tuple[bool, Any, BaseException | None]] = queue.Queue(maxsize=size)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, Any, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((False, item, None)):
+                    return
+        except BaseException as exc:  # handed to the caller, raised there
+            put((True, None, exc))
+            return
+        put((True, None, None))
+
+    thread = threading.Thread(target=produce, name="import-extraction", daemon=True)
+    thread.start()
+    try:
+        while True:
+            finished, item, error = ready.get()
+            if finished:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        # The caller stopped early (an interrupt): the thread stops after the file it is reading.
+        stop.set()
+        thread.join()
+
+
 def import_files(
     items: list[tuple[str, Path | bytes]],
     *,
@@ -191,6 +242,8 @@ def import_files(
             rest = jobs[1:]
             batches = [rest[k : k + _WORKER_BATCH] for k in range(0, len(rest), _WORKER_BATCH)]
             extractions = itertools.chain([first], _unbatched(pool.map(_extract_batch, batches)))
+        elif len(jobs) > 1:
+            extractions = _read_ahead(_extractions(jobs), size=_BATCH)
         else:
             extractions = _extractions(jobs)
 

@@ -10,16 +10,18 @@ models' own read rules (public events, visible quotes), as the endpoints do.
 from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import JsonResponse
 from django.urls import path
 
 from articles.models import Article, DatedMention, Mention, Person, Quote
-from articles.presentation import visible_quotes
+from articles.presentation import shown_people, visible_quotes
 from timeline.models import Event, EventMention, reading_order
 
 PAGE = 20
+# The search page counts matches up to this many (newsarchive.views.COUNT_CAP).
+SEARCH_COUNT_CAP = 1000
 # Events in the TimelineJS feed.
 FEED_EVENTS = 500
 ARTICLE_FIELDS = (
@@ -111,6 +113,33 @@ def article_search(request):
     return JsonResponse({"results": _with_related(list(rows.values(*ARTICLE_FIELDS, "rank")[:PAGE]))})
 
 
+def search_page(request):
+    """The search page's rows: the best articles, the newest quotes and the people matching a word, and how many
+    of each match (articles and quotes counted up to the page's cap)."""
+    word = request.GET["q"]
+    query = SearchQuery(word, config="english", search_type="websearch")
+    articles = Article.objects.filter(status="published", search_vector=query)
+    ranked = articles.annotate(rank=SearchRank(F("search_vector"), query)).order_by("-rank", "-id")
+    quotes = visible_quotes().filter(search_vector=query)
+    newest = quotes.order_by(F("article__published_on").desc(nulls_last=True), "-article_id", "start")
+    people = (
+        shown_people()
+        .filter(Q(name__icontains=word) | Q(roles__icontains=word) | Q(aliases__name__icontains=word))
+        .distinct()
+        .order_by("name")
+    )
+    return JsonResponse(
+        {
+            "articles": _with_related(list(ranked.values(*ARTICLE_FIELDS, "rank")[:PAGE])),
+            "article_count": articles.values("pk")[: SEARCH_COUNT_CAP + 1].count(),
+            "quotes": list(newest.values("id", "text", "speaker__slug", "speaker__name", "article__slug")[:PAGE]),
+            "quote_count": quotes.values("pk")[: SEARCH_COUNT_CAP + 1].count(),
+            "people": list(people.values("slug", "name", "kind", "roles")[:PAGE]),
+            "person_count": people.count(),
+        }
+    )
+
+
 def article_detail(request, slug):
     rows = Article.objects.filter(status="published", slug=slug).values(*ARTICLE_FIELDS, "body", "captions", "url")
     [row] = _with_related(list(rows))
@@ -176,6 +205,7 @@ def person(request, slug):
 urlpatterns = [
     path("floor/articles/", article_list),
     path("floor/search/", article_search),
+    path("floor/search-page/", search_page),
     path("floor/articles/<slug:slug>/", article_detail),
     path("floor/quotes/", quotes_by_speaker),
     path("floor/events/", events),

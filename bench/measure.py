@@ -192,8 +192,8 @@ def main(requests: int) -> None:
         "page_article": (f"/articles/{article.slug}/", f"/floor/articles/{article.slug}/"),
         "page_person": (f"/people/{speaker.slug}/", f"/floor/people/{speaker.slug}/"),
         "page_timeline": ("/timeline/", "/floor/timeline/"),
-        "page_search": (f"/search/?q={word}", f"/floor/search/?q={word}"),
-        "page_search_common": (f"/search/?q={common_word}", f"/floor/search/?q={common_word}"),
+        "page_search": (f"/search/?q={word}", f"/floor/search-page/?q={word}"),
+        "page_search_common": (f"/search/?q={common_word}", f"/floor/search-page/?q={common_word}"),
     }
     client = Client()
     results = {}

@@ -83,10 +83,10 @@ def _unique_slug(model, base: str, *, max_length: int = 80, exclude_pk: int | No
     qs = model.objects.all()
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
-    if not qs.filter(slug=base).exists():
+    # The slug and its numbered forms in one query, instead of one per number tried.
+    taken = set(qs.filter(Q(slug=base) | Q(slug__startswith=f"{base}-")).values_list("slug", flat=True))
+    if base not in taken:
         return base
-    # Taken: one query for the numbered ones instead of one per number tried.
-    taken = set(qs.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
     n = 2
     while f"{base}-{n}" in taken:
         n += 1
@@ -531,16 +531,16 @@ def _ratio_bounds(text: str, others: list[str]) -> list[float]:
 NEAR_DUPLICATE_CANDIDATES = 20
 
 
-def article_fingerprints_sync(*, article: Article, fresh: bool = False) -> None:
-    """Keep the article's fingerprint that of its body (call whenever the body is written)."""
+def article_fingerprints_sync(*, article: Article, fresh: bool = False) -> list[int]:
+    """Keep the article's fingerprint that of its body (call whenever the body is written); returns it."""
     if not fresh:
         ArticleFingerprint.objects.filter(article_id=article.pk).delete()
-    ArticleFingerprint.objects.bulk_create(
-        [ArticleFingerprint(article_id=article.pk, hash=h) for h in body_fingerprints(article.body)]
-    )
+    hashes = body_fingerprints(article.body)
+    ArticleFingerprint.objects.bulk_create([ArticleFingerprint(article_id=article.pk, hash=h) for h in hashes])
+    return hashes
 
 
-def _near_duplicate(article: Article) -> Article | None:
+def _near_duplicate(article: Article, *, fingerprints: list[int] | None = None) -> Article | None:
     """An existing article whose body is nearly the same (a re-scrape, the same wire copy elsewhere).
 
     Compared: the articles of the same title or opening, and those sharing most of the body's fingerprint,
@@ -560,7 +560,9 @@ def _near_duplicate(article: Article) -> Article | None:
         .values_list("id", flat=True)[:NEAR_DUPLICATE_CANDIDATES]
     )
     by_fingerprint = (
-        ArticleFingerprint.objects.filter(hash__in=body_fingerprints(article.body))
+        ArticleFingerprint.objects.filter(
+            hash__in=body_fingerprints(article.body) if fingerprints is None else fingerprints
+        )
         .exclude(article_id=article.pk)
         .values("article_id")
         .annotate(shared=Count("*"))
@@ -608,8 +610,7 @@ def article_create(
     # Every name the article gives a person is looked up together (see _People).
     resolver = _people_of(extraction, match_threshold)
     _sync_authors(article, meta, resolver=resolver, fresh=True)
-    article_fingerprints_sync(article=article, fresh=True)
-    duplicate = _near_duplicate(article)
+    duplicate = _near_duplicate(article, fingerprints=article_fingerprints_sync(article=article, fresh=True))
     if duplicate is not None:
         article.duplicate_of = duplicate
         article.review_reasons = [*article.review_reasons, ex.ReviewReason.POSSIBLE_DUPLICATE.value]

@@ -674,3 +674,24 @@ def test_a_file_the_extractor_fails_on_fails_alone(tmp_path, seeds_dir, monkeypa
     line = next(ln for ln in (out + err).splitlines() if "1.txt" in ln and "failed" in ln)
     assert "ValueError: the cleaner choked" in line
     assert sorted(Article.objects.values_list("original_filename", flat=True)) == ["0.txt", "2.txt"]
+
+
+@pytest.mark.django_db
+def test_articles_of_one_headline_get_numbered_slugs(tmp_path):
+    for i in range(3):
+        (tmp_path / f"{i}.txt").write_text(
+            f"NATO extends the training mission\n\nBy Anna Berg\n\nBrussels - Report number {i} of the talks.\n",
+            encoding="utf-8",
+        )
+    # An article whose slug only starts like theirs takes no number from them.
+    (tmp_path / "3.txt").write_text(
+        "NATO extends the training mission in Iraq\n\nBy Anna Berg\n\nBrussels - Another report.\n", encoding="utf-8"
+    )
+    run_import(str(tmp_path))
+    slugs = dict(Article.objects.values_list("original_filename", "slug"))
+    assert slugs == {
+        "0.txt": "nato-extends-the-training-mission",
+        "1.txt": "nato-extends-the-training-mission-2",
+        "2.txt": "nato-extends-the-training-mission-3",
+        "3.txt": "nato-extends-the-training-mission-in-iraq",
+    }

@@ -154,6 +154,33 @@ def test_rejected_quote_leaves_its_statement(seeded):
     assert Statement.objects.get(pk=statement_of(full)).statement_quotes.count() == 1
 
 
+def test_a_statement_its_only_quote_left_goes_and_other_statements_stay(seeded):
+    alone = next(
+        q
+        for q in Quote.objects.filter(article=seeded["004"], speaker__isnull=False)
+        if statement_of(q) and Statement.objects.get(pk=statement_of(q)).statement_quotes.count() == 1
+    )
+    statement_id = statement_of(alone)
+    others = set(Statement.objects.exclude(pk=statement_id).values_list("pk", flat=True))
+    Quote.objects.filter(pk=alone.pk).update(status=Quote.Status.REJECTED)
+    services.statements_attach(article=seeded["004"])
+    assert not Statement.objects.filter(pk=statement_id).exists()
+    assert set(Statement.objects.values_list("pk", flat=True)) == others
+
+
+def test_rebuilding_statements_removes_those_a_deleted_article_left(seeded):
+    alone = {
+        statement_of(q)
+        for q in Quote.objects.filter(article=seeded["004"])
+        if statement_of(q) and Statement.objects.get(pk=statement_of(q)).statement_quotes.count() == 1
+    }
+    assert alone
+    seeded["004"].delete()
+    services.statements_rebuild()
+    assert not Statement.objects.filter(pk__in=alone).exists()
+    assert not Statement.objects.filter(statement_quotes__isnull=True).exists()
+
+
 # --- editors' links ------------------------------------------------------------------------------------
 
 

@@ -293,6 +293,34 @@ def test_rejected_mentions_leave_their_event(seeded):
     assert Event.objects.get(pk=event_of(mentions[0])).event_mentions.count() == 3
 
 
+def test_an_event_its_only_report_left_goes_and_other_events_stay(seeded):
+    alone = next(
+        m
+        for m in DatedMention.objects.filter(article=seeded["004"])
+        if event_of(m) and Event.objects.get(pk=event_of(m)).event_mentions.count() == 1
+    )
+    event_id = event_of(alone)
+    others = set(Event.objects.exclude(pk=event_id).values_list("pk", flat=True))
+    DatedMention.objects.filter(pk=alone.pk).update(status=DatedMention.Status.REJECTED)
+    services.events_attach(article=seeded["004"])
+    assert not Event.objects.filter(pk=event_id).exists()
+    assert set(Event.objects.values_list("pk", flat=True)) == others
+
+
+def test_rebuilding_the_timeline_removes_the_events_a_deleted_article_left(seeded):
+    alone = {
+        link.event_id
+        for link in EventMention.objects.filter(dated_mention__article=seeded["004"])
+        if EventMention.objects.filter(event_id=link.event_id).count() == 1
+    }
+    assert alone
+    seeded["004"].delete()
+    assert Event.objects.filter(pk__in=alone).count() == len(alone)
+    services.events_rebuild()
+    assert not Event.objects.filter(pk__in=alone).exists()
+    assert not Event.objects.filter(event_mentions__isnull=True).exists()
+
+
 @pytest.mark.parametrize(
     ("sentence", "expression", "title"),
     [

@@ -189,6 +189,8 @@ def events_attach(*, article: Article) -> list[Event]:
 def _events_attach(article: Article) -> list[Event]:
     mentions = list(article.dated_mentions.select_related("event_link__event").order_by("start", "pk"))
     detached = _detach_what_no_longer_fits(mentions)
+    # The only events this can leave without reports: those a mention of this article just left.
+    left = {m.event_link.event_id for m in mentions if m.pk in detached}
     # The article's links that stay, read off the rows above.
     kept = {
         m.pk: link.event_id
@@ -272,7 +274,7 @@ def _events_attach(article: Article) -> list[Event]:
     # The new events were born refreshed; their refresh's history row comes now, after the older events'
     # (event_refresh goes in id order).
     _event_history().bulk_history_create(refreshed, update=True, default_change_reason=None)
-    events_prune()
+    _events_prune(left)
     return created
 
 
@@ -545,14 +547,26 @@ def events_prune() -> int:
     return deleted
 
 
+def _events_prune(ids: set[int]) -> None:
+    """events_prune among ``ids`` only: a whole-timeline search for every article would grow with the archive."""
+    if ids:
+        Event.objects.filter(
+            pk__in=ids, status=Event.Status.AUTO, event_mentions__isnull=True, locked_fields=[]
+        ).delete()
+
+
 @transaction.atomic
 def events_rebuild(*, articles: Iterable[Article] | None = None) -> int:
-    """Place every unplaced dated mention, article by article in publication order; returns events created."""
+    """Place every unplaced dated mention, article by article in publication order; returns events created.
+
+    Events left without reports by other means (an article deleted) go too.
+    """
     queryset = Article.objects.all() if articles is None else Article.objects.filter(pk__in=[a.pk for a in articles])
     created = 0
     with merging_batch():
         for article in queryset.order_by("published_on", "pk"):
             created += len(events_attach(article=article))
+    events_prune()
     return created
 
 
@@ -839,6 +853,8 @@ def _statements_attach(article: Article) -> list[Statement]:
         .only(*_OWN_QUOTE_FIELDS)
         .order_by("start", "pk")
     )
+    # The only statements this can leave without quotes: those the article's quotes are on now.
+    before = {link.statement_id for q in quotes if (link := getattr(q, "statement_link", None)) is not None}
     gone = _detach_quotes_that_no_longer_fit(quotes)
     links: dict[int, StatementQuote] = {}
     if any((link := getattr(q, "statement_link", None)) is not None and link.pk not in gone for q in quotes):
@@ -910,7 +926,8 @@ def _statements_attach(article: Article) -> list[Statement]:
         for statement, quote in zip(created, first_reports, strict=True):
             new_links.append(StatementQuote(statement=statement, quote=quote, score=1.0, reasons=[FIRST_REPORT]))
         StatementQuote.objects.bulk_create(new_links)
-    statements_prune()
+    if before:
+        Statement.objects.filter(pk__in=before, statement_quotes__isnull=True).delete()
     _refresh_statements(touched)
     return created
 
@@ -972,9 +989,14 @@ def statements_prune() -> int:
 
 @transaction.atomic
 def statements_rebuild(*, articles: Iterable[Article] | None = None) -> int:
-    """Place every article's quotes, in publication order; returns the statements created."""
+    """Place every article's quotes, in publication order; returns the statements created.
+
+    Statements left without quotes by other means (an article deleted) go too.
+    """
     queryset = Article.objects.all() if articles is None else Article.objects.filter(pk__in=[a.pk for a in articles])
-    return sum(len(statements_attach(article=a)) for a in queryset.order_by("published_on", "pk"))
+    created = sum(len(statements_attach(article=a)) for a in queryset.order_by("published_on", "pk"))
+    statements_prune()
+    return created
 
 
 @transaction.atomic

@@ -298,7 +298,7 @@ def _store(
                     match_threshold=options.match_threshold,
                     import_run=None if options.dry_run else run,
                 )
-            timeline_services.article_attach(article=article)
+            timeline_services.article_attach(article=article, fresh=existing is None)
             outcome.article_id = article.pk
             outcome.detail = {
                 "title": article.title,

@@ -325,3 +325,17 @@ def test_a_person_merged_since_has_their_statements_linked_on_the_next_pass(db):
     services.statements_rebuild()
     assert statement_of(q1) == statement_of(q2)
     assert Statement.objects.get(pk=statement_of(q1)).speaker == one
+
+
+def test_a_statement_whose_only_quote_was_deleted_goes_when_its_article_is_linked_again(seeded):
+    # Re-extraction deletes the quotes the extractor no longer finds, and their links with them.
+    alone = next(
+        q
+        for q in Quote.objects.filter(article=seeded["004"], speaker__isnull=False)
+        if statement_of(q) and Statement.objects.get(pk=statement_of(q)).statement_quotes.count() == 1
+    )
+    statement_id = statement_of(alone)
+    alone.delete()
+    services.article_attach(article=seeded["004"])
+    assert not Statement.objects.filter(pk=statement_id).exists()
+    assert not Statement.objects.filter(statement_quotes__isnull=True).exists()

@@ -409,3 +409,17 @@ def test_a_new_events_history_shows_it_created_then_refreshed(seeded):
         assert refreshed.history_type == "~"
         assert refreshed.title
         assert refreshed.summary
+
+
+def test_an_event_whose_only_report_was_deleted_goes_when_its_article_is_merged_again(seeded):
+    # Re-extraction deletes the mentions the extractor no longer finds, and their links with them.
+    alone = next(
+        m
+        for m in DatedMention.objects.filter(article=seeded["004"])
+        if event_of(m) and Event.objects.get(pk=event_of(m)).event_mentions.count() == 1
+    )
+    event_id = event_of(alone)
+    alone.delete()
+    services.article_attach(article=seeded["004"])
+    assert not Event.objects.filter(pk=event_id).exists()
+    assert not Event.objects.filter(event_mentions__isnull=True).exists()

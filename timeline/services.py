@@ -167,13 +167,15 @@ def _may_take(reports: list[tuple[int, DateSpan | None]], spans: list[DateSpan])
 
 
 @transaction.atomic(savepoint=False)
-def article_attach(*, article: Article) -> None:
+def article_attach(*, article: Article, fresh: bool = False) -> None:
     """events_attach, then statements_attach: the article's dated mentions and quotes placed on the timeline.
 
     Joins the caller's transaction (no savepoint of its own): the import runs it inside one per file.
+    ``fresh``: the article was created in this transaction, so none of its items was on an event or a statement
+    and nothing can be left without reports: the whole-timeline prunes, which grow with the archive, are skipped.
     """
-    _events_attach(article)
-    _statements_attach(article)
+    _events_attach(article, prune=not fresh)
+    _statements_attach(article, prune=not fresh)
 
 
 @transaction.atomic
@@ -186,11 +188,9 @@ def events_attach(*, article: Article) -> list[Event]:
     return _events_attach(article)
 
 
-def _events_attach(article: Article) -> list[Event]:
+def _events_attach(article: Article, *, prune: bool = True) -> list[Event]:
     mentions = list(article.dated_mentions.select_related("event_link__event").order_by("start", "pk"))
     detached = _detach_what_no_longer_fits(mentions)
-    # The only events this can leave without reports: those a mention of this article just left.
-    left = {m.event_link.event_id for m in mentions if m.pk in detached}
     # The article's links that stay, read off the rows above.
     kept = {
         m.pk: link.event_id
@@ -274,7 +274,10 @@ def _events_attach(article: Article) -> list[Event]:
     # The new events were born refreshed; their refresh's history row comes now, after the older events'
     # (event_refresh goes in id order).
     _event_history().bulk_history_create(refreshed, update=True, default_change_reason=None)
-    _events_prune(left)
+    if prune:
+        # Not only the events this article's mentions left: re-extraction may have deleted mentions, and
+        # their links with them.
+        events_prune()
     return created
 
 
@@ -547,26 +550,14 @@ def events_prune() -> int:
     return deleted
 
 
-def _events_prune(ids: set[int]) -> None:
-    """events_prune among ``ids`` only: a whole-timeline search for every article would grow with the archive."""
-    if ids:
-        Event.objects.filter(
-            pk__in=ids, status=Event.Status.AUTO, event_mentions__isnull=True, locked_fields=[]
-        ).delete()
-
-
 @transaction.atomic
 def events_rebuild(*, articles: Iterable[Article] | None = None) -> int:
-    """Place every unplaced dated mention, article by article in publication order; returns events created.
-
-    Events left without reports by other means (an article deleted) go too.
-    """
+    """Place every unplaced dated mention, article by article in publication order; returns events created."""
     queryset = Article.objects.all() if articles is None else Article.objects.filter(pk__in=[a.pk for a in articles])
     created = 0
     with merging_batch():
         for article in queryset.order_by("published_on", "pk"):
             created += len(events_attach(article=article))
-    events_prune()
     return created
 
 
@@ -847,14 +838,12 @@ def statements_attach(*, article: Article) -> list[Statement]:
     return _statements_attach(article)
 
 
-def _statements_attach(article: Article) -> list[Statement]:
+def _statements_attach(article: Article, *, prune: bool = True) -> list[Statement]:
     quotes = list(
         article.quotes.select_related("article", "statement_link__statement", "speaker__merged_into")
         .only(*_OWN_QUOTE_FIELDS)
         .order_by("start", "pk")
     )
-    # The only statements this can leave without quotes: those the article's quotes are on now.
-    before = {link.statement_id for q in quotes if (link := getattr(q, "statement_link", None)) is not None}
     gone = _detach_quotes_that_no_longer_fit(quotes)
     links: dict[int, StatementQuote] = {}
     if any((link := getattr(q, "statement_link", None)) is not None and link.pk not in gone for q in quotes):
@@ -926,8 +915,8 @@ def _statements_attach(article: Article) -> list[Statement]:
         for statement, quote in zip(created, first_reports, strict=True):
             new_links.append(StatementQuote(statement=statement, quote=quote, score=1.0, reasons=[FIRST_REPORT]))
         StatementQuote.objects.bulk_create(new_links)
-    if before:
-        Statement.objects.filter(pk__in=before, statement_quotes__isnull=True).delete()
+    if prune:
+        statements_prune()
     _refresh_statements(touched)
     return created
 
@@ -989,14 +978,9 @@ def statements_prune() -> int:
 
 @transaction.atomic
 def statements_rebuild(*, articles: Iterable[Article] | None = None) -> int:
-    """Place every article's quotes, in publication order; returns the statements created.
-
-    Statements left without quotes by other means (an article deleted) go too.
-    """
+    """Place every article's quotes, in publication order; returns the statements created."""
     queryset = Article.objects.all() if articles is None else Article.objects.filter(pk__in=[a.pk for a in articles])
-    created = sum(len(statements_attach(article=a)) for a in queryset.order_by("published_on", "pk"))
-    statements_prune()
-    return created
+    return sum(len(statements_attach(article=a)) for a in queryset.order_by("published_on", "pk"))
 
 
 @transaction.atomic

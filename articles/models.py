@@ -7,13 +7,15 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection, models
 from django.db.models import Q
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Left, Upper
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from articles.extraction.types import EntityKind, Origin, Precision, RemovalReason, ReviewReason
 
 ORIGIN_CHOICES = [(o.value, o.value) for o in Origin]
+# How many first characters of a body the near-duplicate check compares (indexed: Article.Meta).
+NEAR_DUPLICATE_OPENING = 120
 PRECISION_CHOICES = [(p.value, p.value) for p in Precision]
 
 REVIEW_REASON_LABELS = {
@@ -382,6 +384,10 @@ class Article(models.Model):
                 condition=Q(status="published"),
                 name="article_source_newest",
             ),
+            # The near-duplicate check looks up articles of the same headline or the same opening
+            # (services._near_duplicate); unindexed, each import read every article.
+            models.Index(Upper("title"), name="article_title_upper"),
+            models.Index(Left("body", NEAR_DUPLICATE_OPENING), name="article_body_opening"),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Left
 from django.utils import timezone
 from django.utils.text import slugify
@@ -27,6 +27,7 @@ from articles.extraction import types as ex
 from articles.extraction.clean import OffsetMap, build_body
 from articles.extraction.fingerprints import body_fingerprints
 from articles.models import (
+    NEAR_DUPLICATE_OPENING,
     Alias,
     Article,
     ArticleFingerprint,
@@ -540,6 +541,17 @@ def article_fingerprints_sync(*, article: Article, fresh: bool = False) -> list[
     return hashes
 
 
+def _same_headline_or_opening(article: Article) -> QuerySet[Article]:
+    """The other articles of the same headline (any case) or the same opening characters of the body."""
+    return (
+        Article.objects.exclude(pk=article.pk)
+        # The body's first characters compared, not the body matched against a pattern (LIKE): both this
+        # expression and the headline's are indexed (Article.Meta), so no article is read that does not match.
+        .alias(opening=Left("body", NEAR_DUPLICATE_OPENING))
+        .filter(Q(title__iexact=article.title) & ~Q(title="") | Q(opening=article.body[:NEAR_DUPLICATE_OPENING]))
+    )
+
+
 def _near_duplicate(article: Article, *, fingerprints: list[int] | None = None) -> Article | None:
     """An existing article whose body is nearly the same (a re-scrape, the same wire copy elsewhere).
 
@@ -550,15 +562,7 @@ def _near_duplicate(article: Article, *, fingerprints: list[int] | None = None) 
     """
     if len(article.body) < 200:
         return None
-    opening = article.body[:120]
-    by_title = (
-        Article.objects.exclude(pk=article.pk)
-        # The body's first characters compared, not the body matched against a pattern (LIKE): the same rows,
-        # and the database decompresses only the start of each body.
-        .alias(opening=Left("body", len(opening)))
-        .filter(Q(title__iexact=article.title) & ~Q(title="") | Q(opening=opening))
-        .values_list("id", flat=True)[:NEAR_DUPLICATE_CANDIDATES]
-    )
+    by_title = _same_headline_or_opening(article).values_list("id", flat=True)[:NEAR_DUPLICATE_CANDIDATES]
     by_fingerprint = (
         ArticleFingerprint.objects.filter(
             hash__in=body_fingerprints(article.body) if fingerprints is None else fingerprints

@@ -6,6 +6,7 @@ import importlib
 
 import pytest
 from django.apps import apps as django_apps
+from django.db import connection
 
 from articles import services
 from articles.extraction import fingerprints
@@ -122,3 +123,18 @@ def test_the_migration_fingerprints_the_articles_already_there():
     migration = importlib.import_module("articles.migrations.0008_article_fingerprints")
     migration.fingerprint_every_article(django_apps, None)
     assert sorted(article.fingerprints.values_list("hash", flat=True)) == fingerprints.body_fingerprints(WIRE)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_headline_and_opening_lookup_reads_only_matching_articles_through_indexes():
+    article = ArticleFactory(title="School trains officers", body=WIRE)
+    query = services._same_headline_or_opening(article).values("id")
+    with connection.cursor() as cursor:
+        # As on a large archive, where reading every article costs more than the indexes.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "article_title_upper" in plan, plan
+    assert "article_body_opening" in plan, plan

@@ -40,6 +40,15 @@ def assignment() -> dict[int, int]:
     return dict(StatementQuote.objects.values_list("quote_id", "statement_id"))
 
 
+def lone_quotes(article: Article) -> list[Quote]:
+    """The article's quotes that are the only quote of their statement."""
+    return [
+        q
+        for q in Quote.objects.filter(article=article).order_by("pk")
+        if statement_of(q) and StatementQuote.objects.filter(statement_id=statement_of(q)).count() == 1
+    ]
+
+
 def reimport() -> None:
     call_command("import_articles", str(SEEDS), "--reextract", stdout=io.StringIO())
 
@@ -155,11 +164,7 @@ def test_rejected_quote_leaves_its_statement(seeded):
 
 
 def test_a_statement_its_only_quote_left_goes_and_other_statements_stay(seeded):
-    alone = next(
-        q
-        for q in Quote.objects.filter(article=seeded["004"], speaker__isnull=False)
-        if statement_of(q) and Statement.objects.get(pk=statement_of(q)).statement_quotes.count() == 1
-    )
+    alone = lone_quotes(seeded["004"])[0]
     statement_id = statement_of(alone)
     others = set(Statement.objects.exclude(pk=statement_id).values_list("pk", flat=True))
     Quote.objects.filter(pk=alone.pk).update(status=Quote.Status.REJECTED)
@@ -169,11 +174,7 @@ def test_a_statement_its_only_quote_left_goes_and_other_statements_stay(seeded):
 
 
 def test_rebuilding_statements_removes_those_a_deleted_article_left(seeded):
-    alone = {
-        statement_of(q)
-        for q in Quote.objects.filter(article=seeded["004"])
-        if statement_of(q) and Statement.objects.get(pk=statement_of(q)).statement_quotes.count() == 1
-    }
+    alone = {statement_of(q) for q in lone_quotes(seeded["004"])}
     assert alone
     seeded["004"].delete()
     services.statements_rebuild()
@@ -329,11 +330,7 @@ def test_a_person_merged_since_has_their_statements_linked_on_the_next_pass(db):
 
 def test_a_statement_whose_only_quote_was_deleted_goes_when_its_article_is_linked_again(seeded):
     # Re-extraction deletes the quotes the extractor no longer finds, and their links with them.
-    alone = next(
-        q
-        for q in Quote.objects.filter(article=seeded["004"], speaker__isnull=False)
-        if statement_of(q) and Statement.objects.get(pk=statement_of(q)).statement_quotes.count() == 1
-    )
+    alone = lone_quotes(seeded["004"])[0]
     statement_id = statement_of(alone)
     alone.delete()
     services.article_attach(article=seeded["004"])

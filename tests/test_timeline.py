@@ -52,6 +52,15 @@ def assignment() -> dict[int, int]:
     return dict(EventMention.objects.values_list("dated_mention_id", "event_id"))
 
 
+def lone_reports(article: Article) -> list[DatedMention]:
+    """The article's dated mentions that are the only report of their event."""
+    return [
+        m
+        for m in DatedMention.objects.filter(article=article).order_by("pk")
+        if event_of(m) and EventMention.objects.filter(event_id=event_of(m)).count() == 1
+    ]
+
+
 def pairwise() -> tuple[float, float]:
     """Pairwise precision and recall of the merges against the gold, as evaluate_extraction prints them."""
     pairs = evaluation.event_merge_pairs(GOLD_TIMELINE)
@@ -294,11 +303,7 @@ def test_rejected_mentions_leave_their_event(seeded):
 
 
 def test_an_event_its_only_report_left_goes_and_other_events_stay(seeded):
-    alone = next(
-        m
-        for m in DatedMention.objects.filter(article=seeded["004"])
-        if event_of(m) and Event.objects.get(pk=event_of(m)).event_mentions.count() == 1
-    )
+    alone = lone_reports(seeded["004"])[0]
     event_id = event_of(alone)
     others = set(Event.objects.exclude(pk=event_id).values_list("pk", flat=True))
     DatedMention.objects.filter(pk=alone.pk).update(status=DatedMention.Status.REJECTED)
@@ -308,11 +313,7 @@ def test_an_event_its_only_report_left_goes_and_other_events_stay(seeded):
 
 
 def test_rebuilding_the_timeline_removes_the_events_a_deleted_article_left(seeded):
-    alone = {
-        link.event_id
-        for link in EventMention.objects.filter(dated_mention__article=seeded["004"])
-        if EventMention.objects.filter(event_id=link.event_id).count() == 1
-    }
+    alone = {event_of(m) for m in lone_reports(seeded["004"])}
     assert alone
     seeded["004"].delete()
     assert Event.objects.filter(pk__in=alone).count() == len(alone)
@@ -413,11 +414,7 @@ def test_a_new_events_history_shows_it_created_then_refreshed(seeded):
 
 def test_an_event_whose_only_report_was_deleted_goes_when_its_article_is_merged_again(seeded):
     # Re-extraction deletes the mentions the extractor no longer finds, and their links with them.
-    alone = next(
-        m
-        for m in DatedMention.objects.filter(article=seeded["004"])
-        if event_of(m) and Event.objects.get(pk=event_of(m)).event_mentions.count() == 1
-    )
+    alone = lone_reports(seeded["004"])[0]
     event_id = event_of(alone)
     alone.delete()
     services.article_attach(article=seeded["004"])

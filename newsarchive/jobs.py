@@ -67,14 +67,16 @@ def job_timeline_merge(*, job_id: int) -> int:
 
 def job_run(*, job: Job, nlp_model: str | None, match_threshold: float) -> Job:
     """Run a whole job in this process (``reextract --sync``): every pending article, then the timeline."""
-    for article_id in article_services.job_start(job=job):
-        try:
-            job_article_reextract(
-                job_id=job.pk, article_id=article_id, nlp_model=nlp_model, match_threshold=match_threshold
-            )
-        except TRANSIENT_ERRORS as exc:
-            # Nobody retries an in-process run: say which article and why, and go on.
-            article_services.job_items_fail(job_id=job.pk, article_ids=[article_id], reason=failure_reason(exc))
-    job_timeline_merge(job_id=job.pk)
+    # One merging batch: the timeline's word counts are made once, not again for every article.
+    with timeline_services.merging_batch():
+        for article_id in article_services.job_start(job=job):
+            try:
+                job_article_reextract(
+                    job_id=job.pk, article_id=article_id, nlp_model=nlp_model, match_threshold=match_threshold
+                )
+            except TRANSIENT_ERRORS as exc:
+                # Nobody retries an in-process run: say which article and why, and go on.
+                article_services.job_items_fail(job_id=job.pk, article_ids=[article_id], reason=failure_reason(exc))
+        job_timeline_merge(job_id=job.pk)
     job.refresh_from_db()
     return job

@@ -18,7 +18,8 @@ from django.urls import reverse
 from articles import services
 from articles.extraction import EXTRACTOR_VERSION
 from articles.models import Article, DatedMention, Job, JobItem, Quote, Source, Story
-from newsarchive import celery_app, pipeline, tasks
+from newsarchive import celery_app, jobs, pipeline, tasks
+from timeline import matching
 from timeline.models import EventMention, StatementQuote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -457,3 +458,39 @@ def test_the_job_admin_shows_progress_and_refreshes_while_a_job_is_going(archive
     job.refresh_from_db()
     assert (job.status, job.done, job.failed) == (Job.Status.FAILED, 4, 1)
     assert "Refresh" not in admin_client.get(reverse("admin:articles_job_changelist"))
+
+
+def test_a_chunk_makes_the_timelines_word_counts_once_for_all_its_articles(seeded, monkeypatch):
+    made = []
+
+    class Counted(matching.Vocabulary):
+        def __init__(self, *args, **kwargs):
+            made.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(matching, "Vocabulary", Counted)
+    # As after an extractor that reads dates anew: every article has dated mentions to place again.
+    DatedMention.objects.all().delete()
+    job = services.job_create(selection={"all": True}, enqueue=False)
+    tasks.reextract_chunk.delay(job_id=job.pk, article_ids=list(job.article_ids))
+    job.refresh_from_db()
+    assert (job.done, job.failed) == (5, 0)
+    # Made afresh for each article, they would be made five times.
+    assert len(made) == 1
+
+
+def test_a_job_run_here_makes_the_timelines_word_counts_once(seeded, monkeypatch, settings):
+    made = []
+
+    class Counted(matching.Vocabulary):
+        def __init__(self, *args, **kwargs):
+            made.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(matching, "Vocabulary", Counted)
+    DatedMention.objects.all().delete()
+    job = services.job_create(selection={"all": True}, enqueue=False)
+    jobs.job_run(job=job, nlp_model=settings.NLP_MODEL or None, match_threshold=settings.PERSON_MATCH_THRESHOLD)
+    job.refresh_from_db()
+    assert (job.done, job.failed) == (5, 0)
+    assert len(made) == 1

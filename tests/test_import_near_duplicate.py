@@ -138,3 +138,7 @@ def test_the_headline_and_opening_lookup_reads_only_matching_articles_through_in
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "article_title_upper" in plan, plan
     assert "article_body_opening" in plan, plan
+
+
+def test_a_body_with_a_lone_surrogate_has_a_fingerprint():
+    assert len(fingerprints.body_fingerprints(WIRE + " \udc80 " + WIRE)) == fingerprints.SIZE

@@ -1,8 +1,9 @@
 """A body's fingerprint: a few hashes of its text that near-duplicate bodies share and other bodies rarely do.
 
 The fingerprint is a bottom-k sketch: of the hashes of every run of GRAM characters of the normalized body, the
-SIZE smallest. Two bodies share a fingerprint hash only if they share the run it hashes, and the more of their
-runs they share, the more of their fingerprints they share (the share estimates the resemblance of their runs).
+SIZE smallest. Two bodies share a fingerprint hash only if they share the run it hashes (64-bit hashes all but
+never collide), and the more of their runs they share, the more of their fingerprints they share (the share
+estimates the resemblance of their runs).
 Normalizing first (case, punctuation, spacing) keeps a re-scrape or another outlet's copy of the same wire text
 alike where typography differs.
 """
@@ -39,7 +40,8 @@ def body_fingerprints(text: str) -> list[int]:
     normalized = _normalized(text)
     if len(normalized) < GRAM:
         return []
-    codes = np.frombuffer(normalized.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    # A lone surrogate (text decoded leniently) is a character like any other here, as in the body.
+    codes = np.frombuffer(normalized.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
     count = len(codes) - GRAM + 1
     hashes = np.zeros(count, dtype=np.uint64)
     # The polynomial hash of each run, wrapping at 2**64, one character position at a time over every run.

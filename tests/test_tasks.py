@@ -460,8 +460,10 @@ def test_the_job_admin_shows_progress_and_refreshes_while_a_job_is_going(archive
     assert "Refresh" not in admin_client.get(reverse("admin:articles_job_changelist"))
 
 
-def test_a_chunk_makes_the_timelines_word_counts_once_for_all_its_articles(seeded, monkeypatch):
-    made = []
+@pytest.fixture
+def vocabularies_made(seeded, monkeypatch) -> list[int]:
+    """One entry for each time the timeline's word counts are made, once every article has dates to place again."""
+    made: list[int] = []
 
     class Counted(matching.Vocabulary):
         def __init__(self, *args, **kwargs):
@@ -471,26 +473,21 @@ def test_a_chunk_makes_the_timelines_word_counts_once_for_all_its_articles(seede
     monkeypatch.setattr(matching, "Vocabulary", Counted)
     # As after an extractor that reads dates anew: every article has dated mentions to place again.
     DatedMention.objects.all().delete()
+    return made
+
+
+def test_a_chunk_makes_the_timelines_word_counts_once_for_all_its_articles(vocabularies_made):
     job = services.job_create(selection={"all": True}, enqueue=False)
     tasks.reextract_chunk.delay(job_id=job.pk, article_ids=list(job.article_ids))
     job.refresh_from_db()
     assert (job.done, job.failed) == (5, 0)
     # Made afresh for each article, they would be made five times.
-    assert len(made) == 1
+    assert len(vocabularies_made) == 1
 
 
-def test_a_job_run_here_makes_the_timelines_word_counts_once(seeded, monkeypatch, settings):
-    made = []
-
-    class Counted(matching.Vocabulary):
-        def __init__(self, *args, **kwargs):
-            made.append(1)
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(matching, "Vocabulary", Counted)
-    DatedMention.objects.all().delete()
+def test_a_job_run_here_makes_the_timelines_word_counts_once(vocabularies_made, settings):
     job = services.job_create(selection={"all": True}, enqueue=False)
     jobs.job_run(job=job, nlp_model=settings.NLP_MODEL or None, match_threshold=settings.PERSON_MATCH_THRESHOLD)
     job.refresh_from_db()
     assert (job.done, job.failed) == (5, 0)
-    assert len(made) == 1
+    assert len(vocabularies_made) == 1

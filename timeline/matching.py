@@ -10,6 +10,7 @@ import bisect
 import calendar
 import datetime as dt
 import functools
+import itertools
 import math
 import re
 from collections import Counter
@@ -258,6 +259,8 @@ def place_in(sentence: str, start: int, end: int) -> str:
 
 
 def _content_words(text: str, *, skip: tuple[int, int] = (0, 0), base: int = 0) -> list[str]:
+    if skip[0] >= skip[1]:  # nothing to skip: the word counts read every dated sentence of the archive this way
+        return [word for word in map(_stem, _WORD.findall(text)) if word]
     words = []
     for match in _WORD.finditer(text):
         if skip[0] <= base + match.start() < skip[1]:
@@ -268,6 +271,8 @@ def _content_words(text: str, *, skip: tuple[int, int] = (0, 0), base: int = 0) 
     return words
 
 
+# A news archive repeats its words: most are stemmed once.
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """A crude, deterministic stem: lower case, no possessive, the first six letters ("ministers", "ministerial")."""
     word = re.sub(r"[’']s$", "", word.lower()).strip("’'-")
@@ -355,8 +360,7 @@ class Vocabulary:
         self.size = 0
         # The documents given to sync(), by key: a later sync stems only the text that changed.
         self._synced: dict[Hashable, tuple[str, frozenset[int]]] = {}
-        for text, people in documents:
-            self._add(text, people)
+        self._add(documents)
 
     def sync(self, documents: Mapping[Hashable, tuple[str, frozenset[int]]]) -> None:
         """Count exactly ``documents`` (keyed, e.g. by row id) besides those given at creation.
@@ -364,23 +368,34 @@ class Vocabulary:
         Counts as a new Vocabulary of the same documents would; only documents added, changed or gone since
         the last sync are read.
         """
-        for key in self._synced.keys() - documents.keys():
-            self._remove(*self._synced.pop(key))
+        self.update(dict.fromkeys(self._synced.keys() - documents.keys()))
+        self.update(documents)
+
+    def update(self, documents: Mapping[Hashable, tuple[str, frozenset[int]] | None]) -> None:
+        """Count ``documents`` as they now are (None: gone), keeping the other synced documents as they were."""
+        added = []
         for key, document in documents.items():
             known = self._synced.get(key)
             if known == document:
                 continue
             if known is not None:
                 self._remove(*known)
-            self._synced[key] = document
-            self._add(*document)
+                del self._synced[key]
+            if document is not None:
+                self._synced[key] = document
+                added.append(document)
+        self._add(added)
 
-    def _add(self, text: str, people: Iterable[int]) -> None:
-        stems = _content_words(text)
-        self.words.update(set(stems))
-        self.phrases.update(set(zip(stems, stems[1:], strict=False)))
-        self.people.update(set(people))
-        self.size += 1
+    def _add(self, documents: Iterable[tuple[str, Iterable[int]]]) -> None:
+        # A whole archive's sentences at once: each counter is updated once a chunk, from one stream of keys.
+        documents = iter(documents)
+        while read := [(_content_words(text), people) for text, people in itertools.islice(documents, 10_000)]:
+            self.words.update(itertools.chain.from_iterable(set(stems) for stems, _ in read))
+            self.phrases.update(
+                itertools.chain.from_iterable(set(zip(stems, stems[1:], strict=False)) for stems, _ in read)
+            )
+            self.people.update(itertools.chain.from_iterable(set(people) for _, people in read))
+            self.size += len(read)
 
     def _remove(self, text: str, people: Iterable[int]) -> None:
         stems = _content_words(text)

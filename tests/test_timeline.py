@@ -9,10 +9,12 @@ import re
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection, transaction
 
 from articles.models import Article, DatedMention
 from newsarchive import evaluation, pipeline
 from tests.conftest import GOLD, SEEDS
+from tests.factories import ArticleFactory, PersonFactory
 from timeline import matching, services
 from timeline.models import Event, EventMention
 
@@ -374,24 +376,182 @@ def test_word_counts_kept_between_syncs_equal_counts_made_afresh():
     assert kept.person_rarity(8) == fresh.person_rarity(8)
 
 
+def counts(vocabulary: matching.Vocabulary) -> tuple:
+    """What the word counts hold, to compare kept counts with counts made afresh."""
+    return vocabulary.size, dict(vocabulary.words), dict(vocabulary.phrases), dict(vocabulary.people)
+
+
+def counted_afresh() -> tuple:
+    """The counts of every dated sentence of the archive, as made outside a batch."""
+    return counts(matching.Vocabulary(services._sentences().values()))
+
+
 def test_word_counts_in_a_batch_follow_every_change_to_the_archive(seeded):
-    """Inside merging_batch the counts are kept, yet a rejected mention, an edited sentence or a deleted article
-    counts at once as it would outside a batch."""
-
-    def counts(vocabulary: matching.Vocabulary) -> tuple:
-        return vocabulary.size, dict(vocabulary.words), dict(vocabulary.phrases), dict(vocabulary.people)
-
+    """Inside merging_batch the counts are kept, yet a rejected mention, an edited sentence, a person named or no
+    longer named, a merge or a deleted article counts at once as it would outside a batch."""
     with services.merging_batch():
         services._vocabulary()
         mention = DatedMention.objects.filter(date__isnull=False).first()
         mention.status = DatedMention.Status.REJECTED
         mention.save()
-        other = DatedMention.objects.exclude(pk=mention.pk).first()
+        # Not in the article deleted below: its people count after the merge.
+        other = DatedMention.objects.exclude(pk=mention.pk).exclude(article=seeded["004"]).first()
         other.sentence = "An entirely new sentence about the summit in Ankara."
         other.save()
+        named = DatedMention.objects.filter(people__isnull=False).exclude(pk__in=[mention.pk, other.pk]).first()
+        person = named.people.first()
+        named.people.remove(person)
+        other.people.add(person)
+        survivor, merged = PersonFactory(name="Jens Stoltenberg Jr"), PersonFactory(name="J. Stoltenberg Jr")
+        other.people.add(merged)
+        assert counts(services._vocabulary()) == counted_afresh()
+        merged.merged_into = survivor
+        merged.save()
         seeded["004"].delete()
         kept = counts(services._vocabulary())
     assert kept == counts(services._vocabulary())
+    assert kept[3].get(survivor.pk) == 1
+    assert merged.pk not in kept[3]
+
+
+def stem(word: str) -> str:
+    """The form the word counts keep of ``word``."""
+    (stemmed,) = matching._content_words(word)
+    return stemmed
+
+
+def _dated(article: Article, sentence: str, *, start: int = 0) -> DatedMention:
+    return DatedMention.objects.create(
+        article=article,
+        expression="on Monday",
+        date=dt.date(2020, 2, 10),
+        precision="day",
+        origin="text",
+        sentence=sentence,
+        start=start,
+        end=start + 9,
+        raw_start=start,
+        raw_end=start + 9,
+        confidence=0.9,
+        extractor_version="test",
+    )
+
+
+@pytest.fixture
+def sentences_read(monkeypatch) -> list:
+    """The mention ids each read of dated sentences asked for (None: every sentence)."""
+    asked: list = []
+    read = services._sentences
+
+    def recorded(ids=None):
+        asked.append(None if ids is None else set(ids))
+        return read(ids)
+
+    monkeypatch.setattr(services, "_sentences", recorded)
+    return asked
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_kept_word_counts_read_only_the_sentences_changed_since(sentences_read):
+    """On PostgreSQL a batch reads every sentence once, then only those its triggers logged as changed: an edited
+    sentence, a person named, a person merged into another."""
+    article = ArticleFactory()
+    untouched, edited, named, merged = (
+        _dated(article, f"Troops {word} the base on Monday.", start=i * 40)
+        for i, word in enumerate(["left", "reached", "guarded", "shelled"])
+    )
+    person, survivor = PersonFactory(), PersonFactory()
+    merged.people.add(person)
+    with services.merging_batch():
+        services._vocabulary()
+        edited.sentence = "Trainers reached the academy on Monday."
+        edited.save()
+        named.people.add(PersonFactory())
+        person.merged_into = survivor
+        person.save()
+        kept = counts(services._vocabulary())
+    assert sentences_read == [None, {edited.pk, named.pk, merged.pk}]
+    assert untouched.pk not in sentences_read[1]
+    assert kept == counts(services._vocabulary())
+    assert kept[3][survivor.pk] == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_kept_word_counts_forget_what_a_rolled_back_file_wrote(sentences_read):
+    """Counts taken inside a transaction that then rolls back (an import's failing file) do not keep its
+    sentences: the mentions it logged are read again."""
+    article = ArticleFactory()
+    _dated(article, "Troops left the base on Monday.")
+
+    class Failed(Exception):
+        pass
+
+    with services.merging_batch():
+        services._vocabulary()
+        try:
+            with transaction.atomic():
+                _dated(article, "Ministers gathered in Brussels on Monday.", start=40)
+                assert stem("Brussels") in services._vocabulary().words
+                raise Failed
+        except Failed:
+            pass
+        kept = counts(services._vocabulary())
+    assert stem("Brussels") not in kept[1]
+    assert kept == counts(services._vocabulary())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_kept_word_counts_see_a_change_that_commits_after_a_later_one():
+    """A transaction that logged a change before a read and committed after it is still read: the log is read
+    from the oldest transaction open at the last read, not from the last row seen."""
+    import psycopg
+
+    article = ArticleFactory()
+    slow, quick = (
+        _dated(article, "Troops left the base on Monday."),
+        _dated(article, "Talks ended on Monday.", start=40),
+    )
+    settings_dict = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings_dict["NAME"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"],
+    )
+    try:
+        with services.merging_batch():
+            services._vocabulary()
+            other.execute(
+                "UPDATE articles_datedmention SET sentence = 'Engineers rebuilt the bridge on Monday.' WHERE id = %s",
+                [slow.pk],
+            )  # open, not committed
+            quick.sentence = "Talks in Ankara ended on Monday."
+            quick.save()  # logged after the open change, committed first
+            assert stem("Ankara") in services._vocabulary().words
+            other.commit()
+            kept = counts(services._vocabulary())
+    finally:
+        other.close()
+    assert stem("bridge") in kept[1]
+    assert kept == counts(services._vocabulary())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_kept_word_counts_read_everything_again_after_a_truncate(sentences_read):
+    article = ArticleFactory()
+    _dated(article, "Troops left the base on Monday.").people.add(PersonFactory())
+    with services.merging_batch():
+        services._vocabulary()
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE articles_datedmention_people")
+        kept = counts(services._vocabulary())
+    assert sentences_read == [None, None]
+    assert kept[3] == {}
 
 
 def test_a_new_events_history_shows_it_created_then_refreshed(seeded):

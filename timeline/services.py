@@ -13,12 +13,13 @@ import dataclasses
 import datetime as dt
 import functools
 import threading
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from articles.models import Article, DatedMention, Mention, Person, Quote
@@ -93,24 +94,85 @@ def _placed(mentions: Iterable[DatedMention], *, person_names: dict[int, str] | 
     return placed
 
 
-def _vocabulary() -> matching.Vocabulary:
-    """Word, phrase and people frequencies over every dated sentence of the archive."""
+def _sentences(ids: Collection[int] | None = None) -> dict[int, tuple[str, frozenset[int]]]:
+    """The dated sentences the word counts count (all of them, or those of ``ids`` that still count), by mention id,
+    each with the people it names, as merged."""
+    rows = DatedMention.objects.exclude(status=DatedMention.Status.REJECTED).order_by()
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
     # One row per sentence and person it names (or none): who is named, as merged, and the sentence.
     sentences: dict[int, tuple[str, set[int]]] = {}
-    for pk, sentence, person_id, merged_into in (
-        DatedMention.objects.exclude(status=DatedMention.Status.REJECTED)
-        .order_by()
-        .values_list("pk", "sentence", "people", "people__merged_into")
-    ):
+    for pk, sentence, person_id, merged_into in rows.values_list("pk", "sentence", "people", "people__merged_into"):
         people = sentences.setdefault(pk, (sentence, set()))[1]
         if person_id is not None:
             people.add(merged_into or person_id)
-    vocabulary = getattr(_batch, "vocabulary", None)
-    if vocabulary is None:
-        return matching.Vocabulary(sentences.values())
-    # In a batch the counts are kept between articles: only sentences new or changed since are read again.
-    vocabulary.sync({pk: (sentence, frozenset(people)) for pk, (sentence, people) in sentences.items()})
-    return vocabulary
+    return {pk: (sentence, frozenset(people)) for pk, (sentence, people) in sentences.items()}
+
+
+# Kept counts are read whole again after this long. The change log keeps what is older than a day only for
+# transactions still open, so a batch's counts never wait for a row the log let go.
+FULL_READ_EVERY = 12 * 3600  # seconds
+CHANGES_KEPT = "1 day"
+
+
+@dataclass(slots=True)
+class _Counts:
+    """The word counts a batch keeps between articles, and how far they have read the archive's changes."""
+
+    vocabulary: matching.Vocabulary
+    # PostgreSQL: the oldest transaction still open at the last read. Only transactions from it on can have
+    # changed a sentence since (its log rows have their transaction's id).
+    seen_from: str | None = None
+    # Mentions logged by our own transaction, counted before it commits: read again, as it may yet roll back
+    # (an import's file that fails, with its savepoint).
+    uncommitted: set[int] = dataclasses.field(default_factory=set)
+    read_at: float = 0.0  # time.monotonic() of the last whole read
+
+
+def _vocabulary() -> matching.Vocabulary:
+    """Word, phrase and people frequencies over every dated sentence of the archive."""
+    counts: _Counts | None = getattr(_batch, "counts", None)
+    if counts is None:
+        return matching.Vocabulary(_sentences().values())
+    if connection.vendor != "postgresql":
+        # Kept counts are checked against every sentence: only the sentences new or changed are counted again.
+        counts.vocabulary.sync(_sentences())
+        return counts.vocabulary
+    # On PostgreSQL, triggers log the mentions whose sentence may count differently (migration
+    # timeline/0004_sentence_changes): only those are read again. The snapshot's oldest open transaction is taken
+    # before anything is read, so a change committed after these reads comes from it or a later one.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, pg_current_xact_id_if_assigned()::text")
+        oldest_open, own = cursor.fetchone()
+        logged: list[tuple[int | None, str]] = []
+        whole = counts.seen_from is None or time.monotonic() - counts.read_at > FULL_READ_EVERY
+        if not whole:
+            cursor.execute(
+                "SELECT dated_mention_id, xid::text FROM timeline_sentence_change WHERE xid >= %s::xid8",
+                [counts.seen_from],
+            )
+            logged = cursor.fetchall()
+            whole = any(pk is None for pk, _ in logged)  # a TRUNCATE
+        if whole:
+            cursor.execute(
+                "DELETE FROM timeline_sentence_change WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
+                f" AND logged_at < now() - interval '{CHANGES_KEPT}'"
+            )
+            if own is not None:
+                cursor.execute(
+                    "SELECT dated_mention_id, xid::text FROM timeline_sentence_change WHERE xid = %s::xid8", [own]
+                )
+                logged = cursor.fetchall()
+            counts.vocabulary.sync(_sentences())
+            counts.read_at = time.monotonic()
+        else:
+            ids = {pk for pk, _ in logged} | counts.uncommitted
+            if ids:
+                current = _sentences(ids)
+                counts.vocabulary.update({pk: current.get(pk) for pk in ids})
+    counts.seen_from = oldest_open
+    counts.uncommitted = {pk for pk, xid in logged if pk is not None and xid == own}
+    return counts.vocabulary
 
 
 _batch = threading.local()
@@ -120,15 +182,15 @@ _batch = threading.local()
 def merging_batch() -> Iterator[None]:
     """Merge many articles in a row (an import): word counts are kept between them, not recounted for each.
 
-    The counts are checked against the archive on every use, so they are never stale; they live in
+    The counts follow every change to the archive's dated sentences, so they are never stale; they live in
     this thread until the block ends.
     """
-    previous = getattr(_batch, "vocabulary", None)
-    _batch.vocabulary = previous or matching.Vocabulary()
+    previous = getattr(_batch, "counts", None)
+    _batch.counts = previous or _Counts(matching.Vocabulary())
     try:
         yield
     finally:
-        _batch.vocabulary = previous
+        _batch.counts = previous
 
 
 def _person_names(ids: Iterable[int]) -> dict[int, str]:

@@ -3,8 +3,9 @@
 Writes bench/results/latest.json. Sections: import throughput against spaCy's
 full pipeline (the NLP floor) and extraction accuracy on generated files with
 known answers; API and page latency against bare Django views over the same
-rows (bench/floor.py); SQL queries per request at page sizes 1 and 100; and
-re-extraction throughput with 1, 2 and 4 Celery worker processes.
+rows (bench/floor.py); SQL queries per request at page sizes 1 and 100; a dry-run
+import of new files into that database against the NLP floor; and re-extraction
+throughput with 1, 2 and 4 Celery worker processes.
 
 PostgreSQL is required (BENCH_DATABASE_URL, default the local server); the
 100,000-article database is kept between runs (it is rebuilt only when its size
@@ -27,9 +28,10 @@ DATA = ROOT / "bench" / "data"
 PG = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
 
 SIZES = {
-    # files to import; articles in the API database; requests per endpoint
-    "quick": {"files": 60, "articles": 5_000, "requests": 60, "reextract": 40},
-    "full": {"files": 400, "articles": 100_000, "requests": 300, "reextract": 200},
+    # files to import; articles in the API database; requests per endpoint; articles to re-extract on workers;
+    # files to import into the API database
+    "quick": {"files": 60, "articles": 5_000, "requests": 60, "reextract": 40, "archive_files": 5},
+    "full": {"files": 400, "articles": 100_000, "requests": 300, "reextract": 200, "archive_files": 30},
 }
 
 
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench import api
 
         results["api"] = api.run(size, pg=PG)
+        results["import_into_archive"] = api.import_into_archive(size, data=DATA, pg=PG)
+        print(json.dumps({"import_into_archive": results["import_into_archive"]}, indent=2), flush=True)
     if "workers" in parts:
         from bench import workers
 

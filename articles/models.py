@@ -593,6 +593,10 @@ class DatedMention(ExtractedItem):
                 condition=Q(date__isnull=True) & ~Q(status="rejected"),
                 name="datedmention_undated",
             ),
+            # The mentions whose date may agree with a new one (the timeline's merging): a day, a month or a year
+            # of one precision, or the few explicit ranges that reach it.
+            models.Index(fields=["precision", "date"], name="datedmention_precision_date"),
+            models.Index(fields=["end_date"], condition=Q(end_date__isnull=False), name="datedmention_ranges"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ a verified event's fields, and never changes a field an editor locked.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import copy
 import dataclasses
@@ -215,6 +216,26 @@ def _candidate_events(spans: Iterable[DateSpan]) -> Q | None:
     return condition & Q(event__date__isnull=False)
 
 
+def _agreeing_dates(spans: Iterable[DateSpan]) -> Q:
+    """Dated mentions whose date may agree with one of ``spans`` (matching.date_agreement: overlapping, or a day
+    apart), as a condition on the columns a DateSpan is made of. It holds for every mention that agrees, and for a
+    few that do not; each of its branches is a short range of an index (migration articles/0010)."""
+    day = dt.timedelta(days=1)
+    condition = Q()
+    for span in spans:
+        low, high = span.start - day, span.end + day
+        last = calendar.monthrange(high.year, high.month)[1]
+        condition |= (
+            # An explicit range: its end is never before its start (a constraint), and DateSpan.of uses it.
+            Q(end_date__isnull=False, end_date__gte=low, date__lte=high)
+            # Else the whole year or month of the date, or the day.
+            | Q(precision="year", date__gte=dt.date(low.year, 1, 1), date__lte=dt.date(high.year, 12, 31))
+            | Q(precision="month", date__gte=low.replace(day=1), date__lte=high.replace(day=last))
+            | Q(precision="day", date__gte=low, date__lte=high)
+        )
+    return condition
+
+
 def _may_take(reports: list[tuple[int, DateSpan | None]], spans: list[DateSpan]) -> bool:
     """Whether an event with these reports (mention id, date) could take a mention dated one of ``spans``.
 
@@ -268,10 +289,18 @@ def _events_attach(article: Article, *, prune: bool = True) -> list[Event]:
         spans = [DateSpan.of(m.date, m.end_date, m.precision) for m in todo]
         candidates = _candidate_events(spans)
         # The candidate events' reports, first as dates only: the mentions of events none of these could join
-        # are not read. (An event without reports takes no mention: see _event_verdict.)
+        # are not read. (An event without reports takes no mention: see _event_verdict.) Only events with a report
+        # whose date may agree with a new one are read: an event takes a mention only if all its dated reports agree
+        # (_may_take), and on a large timeline the year of events around a date has thousands of reports.
+        agreeing = (
+            DatedMention.objects.filter(_agreeing_dates(spans))
+            .exclude(status=DatedMention.Status.REJECTED)
+            .values("pk")
+        )
+        events = EventMention.objects.filter(candidates or Q(pk__in=[]), dated_mention__in=agreeing).values("event_id")
         reports: dict[int, list[tuple[int, DateSpan | None]]] = defaultdict(list)
         for event_id, mention_id, date, end_date, precision in (
-            EventMention.objects.filter(candidates or Q(pk__in=[]))
+            EventMention.objects.filter(event_id__in=events)
             .exclude(dated_mention__status=DatedMention.Status.REJECTED)
             .order_by("event_id", "id")
             .values_list(

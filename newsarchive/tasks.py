@@ -54,16 +54,20 @@ def _merge_timeline_later(job_id: int) -> None:
 
 @shared_task(name="newsarchive.reextract_article", base=_JobTask, soft_time_limit=120, time_limit=150, **_RETRY)
 def reextract_article(*, article_id: int, job_id: int | None = None) -> bool:
-    """Re-extract one article, counted in its job when given one; False when it is gone."""
-    if job_id is not None:
-        if jobs.job_article_reextract(job_id=job_id, article_id=article_id, **_options()):
-            _merge_timeline_later(job_id)
-        return Article.objects.filter(pk=article_id).exists()
-    article = Article.objects.filter(pk=article_id).first()
-    if article is None:
-        return False
-    pipeline.article_reextract(article=article, **_options())
-    return True
+    """Re-extract one article, counted in its job when given one; False when it is gone.
+
+    The timeline's word counts are the ones the worker process keeps between tasks (see reextract_chunk).
+    """
+    with timeline_services.merging_batch(keep=True):
+        if job_id is not None:
+            if jobs.job_article_reextract(job_id=job_id, article_id=article_id, **_options()):
+                _merge_timeline_later(job_id)
+            return Article.objects.filter(pk=article_id).exists()
+        article = Article.objects.filter(pk=article_id).first()
+        if article is None:
+            return False
+        pipeline.article_reextract(article=article, **_options())
+        return True
 
 
 @shared_task(name="newsarchive.reextract_job", **_RETRY)
@@ -89,9 +93,10 @@ def reextract_chunk(*, job_id: int, article_ids: list[int]) -> None:
     """Re-extract some articles of a job, skipping those already done (the chunk may come twice).
 
     The chunk's articles are merged in one batch: the timeline's word counts are made once for the chunk and
-    checked against the archive for each article, instead of made again for each.
+    checked against the archive for each article, instead of made again for each. The worker process keeps them
+    for its next chunk, which reads only the sentences changed since (on PostgreSQL).
     """
-    with timeline_services.merging_batch():
+    with timeline_services.merging_batch(keep=True):
         for n, article_id in enumerate(article_ids):
             try:
                 finished = jobs.job_article_reextract(job_id=job_id, article_id=article_id, **_options())

@@ -62,6 +62,19 @@ def seeded(db):
     return {a.original_filename[:3]: a for a in Article.objects.all()}
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_word_counts():
+    """Each test starts without the timeline's word counts an earlier test's re-extraction chunks kept (a worker
+    process keeps them between its tasks: timeline.services.merging_batch(keep=True))."""
+    yield
+    from django.conf import settings
+
+    if settings.configured:
+        from timeline import services
+
+        services._kept.__dict__.clear()
+
+
 # --- Redis (Celery's broker in the worker tests) --------------------------------
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")

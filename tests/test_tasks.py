@@ -485,6 +485,23 @@ def test_a_chunk_makes_the_timelines_word_counts_once_for_all_its_articles(vocab
     assert len(vocabularies_made) == 1
 
 
+def test_a_worker_keeps_the_timelines_word_counts_for_its_next_chunk(vocabularies_made):
+    job = services.job_create(selection={"all": True}, enqueue=False)
+    ids = sorted(job.article_ids)
+    tasks.reextract_chunk.delay(job_id=job.pk, article_ids=ids[:2])
+    tasks.reextract_chunk.delay(job_id=job.pk, article_ids=ids[2:])
+    job.refresh_from_db()
+    assert (job.done, job.failed) == (5, 0)
+    # Made afresh for each chunk, they would be made twice.
+    assert len(vocabularies_made) == 1
+
+
+def test_one_article_tasks_share_the_word_counts_their_worker_keeps(vocabularies_made, seeded):
+    for article in seeded.values():
+        assert tasks.reextract_article.delay(article_id=article.pk).get()
+    assert len(vocabularies_made) == 1
+
+
 def test_a_job_run_here_makes_the_timelines_word_counts_once(vocabularies_made, settings):
     job = services.job_create(selection={"all": True}, enqueue=False)
     jobs.job_run(job=job, nlp_model=settings.NLP_MODEL or None, match_threshold=settings.PERSON_MATCH_THRESHOLD)

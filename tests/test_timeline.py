@@ -479,6 +479,24 @@ def test_kept_word_counts_read_only_the_sentences_changed_since(sentences_read):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_word_counts_kept_between_batches_read_only_what_changed_in_between(sentences_read):
+    """A worker process keeps its counts from one re-extraction chunk to the next: the next reads only the
+    sentences changed in between, and counts as if made afresh."""
+    article = ArticleFactory()
+    first, second = _dated(article, "Troops left the base on Monday."), _dated(article, "Talks ended.", start=40)
+    with services.merging_batch(keep=True):
+        services._vocabulary()
+    second.sentence = "Talks in Ankara ended on Monday."
+    second.save()
+    with services.merging_batch(keep=True):
+        kept = counts(services._vocabulary())
+    assert sentences_read == [None, {second.pk}]
+    assert kept == counted_afresh()
+    assert first.pk not in sentences_read[1]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_kept_word_counts_forget_what_a_rolled_back_file_wrote(sentences_read):
     """Counts taken inside a transaction that then rolls back (an import's failing file) do not keep its
     sentences: the mentions it logged are read again."""

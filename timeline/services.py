@@ -177,17 +177,25 @@ def _vocabulary() -> matching.Vocabulary:
 
 
 _batch = threading.local()
+_kept = threading.local()
 
 
 @contextlib.contextmanager
-def merging_batch() -> Iterator[None]:
+def merging_batch(*, keep: bool = False) -> Iterator[None]:
     """Merge many articles in a row (an import): word counts are kept between them, not recounted for each.
 
     The counts follow every change to the archive's dated sentences, so they are never stale; they live in
-    this thread until the block ends.
+    this thread until the block ends. ``keep``: they outlive the block, and this thread's next kept block starts
+    from them (a worker process between its tasks), reading only what changed since; the price is their memory,
+    every dated sentence of the archive.
     """
     previous = getattr(_batch, "counts", None)
-    _batch.counts = previous or _Counts(matching.Vocabulary())
+    counts = previous
+    if counts is None and keep:
+        counts = getattr(_kept, "counts", None)
+        if counts is None:
+            counts = _kept.counts = _Counts(matching.Vocabulary())
+    _batch.counts = counts or _Counts(matching.Vocabulary())
     try:
         yield
     finally:

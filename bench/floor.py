@@ -10,12 +10,12 @@ models' own read rules (public events, visible quotes), as the endpoints do.
 from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import JsonResponse
 from django.urls import path
 
-from articles.models import Article, DatedMention, Mention, Person, Quote
+from articles.models import Alias, Article, DatedMention, Mention, Person, Quote
 from articles.presentation import shown_people, visible_quotes
 from timeline.models import Event, EventMention, reading_order
 
@@ -121,19 +121,22 @@ def search_page(request):
     articles = Article.objects.filter(status="published", search_vector=query)
     ranked = articles.annotate(rank=SearchRank(F("search_vector"), query)).order_by("-rank", "-id")
     quotes = visible_quotes().filter(search_vector=query)
-    newest = quotes.order_by(F("article__published_on").desc(nulls_last=True), "-article_id", "start")
+    newest_first = (F("article__published_on").desc(nulls_last=True), "-article_id", "start")
+    # The matches first, up to the cap, as the text index finds them; the newest of those when that is all of them.
+    # Asked for the newest matches of a rare word at once, PostgreSQL may walk every article newest first.
+    found = list(quotes.order_by().values_list("pk", flat=True)[: SEARCH_COUNT_CAP + 1])
+    newest = quotes.filter(pk__in=found) if len(found) <= SEARCH_COUNT_CAP else quotes
+    newest = newest.order_by(*newest_first)
+    alias = Alias.objects.filter(person=OuterRef("pk"), name__icontains=word)
     people = (
-        shown_people()
-        .filter(Q(name__icontains=word) | Q(roles__icontains=word) | Q(aliases__name__icontains=word))
-        .distinct()
-        .order_by("name")
+        shown_people().filter(Q(name__icontains=word) | Q(roles__icontains=word) | Q(Exists(alias))).order_by("name")
     )
     return JsonResponse(
         {
             "articles": _with_related(list(ranked.values(*ARTICLE_FIELDS, "rank")[:PAGE])),
             "article_count": articles.values("pk")[: SEARCH_COUNT_CAP + 1].count(),
             "quotes": list(newest.values("id", "text", "speaker__slug", "speaker__name", "article__slug")[:PAGE]),
-            "quote_count": quotes.values("pk")[: SEARCH_COUNT_CAP + 1].count(),
+            "quote_count": len(found),
             "people": list(people.values("slug", "name", "kind", "roles")[:PAGE]),
             "person_count": people.count(),
         }

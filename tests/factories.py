@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from articles import services
-from articles.models import Article, Mention, Person, Quote, Source, Story
+from articles.models import Article, DatedMention, Mention, Person, Quote, Source, Story
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -108,3 +108,23 @@ def editor_user(**kwargs):
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="articles", codename__in=codenames))
     user.save()
     return user
+
+
+class DatedMentionFactory(factory.django.DjangoModelFactory):
+    """A sentence reporting a happening on a Monday (its date, precision and end date may be given)."""
+
+    class Meta:
+        model = DatedMention
+
+    article = factory.SubFactory(ArticleFactory)
+    expression = "on Monday"
+    date = dt.date(2020, 2, 10)
+    precision = "day"
+    origin = "text"
+    sentence = "It happened on Monday."
+    start = factory.Sequence(lambda n: n * 40)
+    end = factory.LazyAttribute(lambda m: m.start + len(m.expression))
+    raw_start = factory.LazyAttribute(lambda m: m.start)
+    raw_end = factory.LazyAttribute(lambda m: m.end)
+    confidence = 0.9
+    extractor_version = "test"

@@ -50,32 +50,12 @@ def test_date_spans_are_kept_and_the_same_as_computed():
     assert type(Other.of(day, None, "year")) is Other
 
 
-def _mention(article, day: dt.date, end: dt.date | None, precision: str, at: int):
-    from articles.models import DatedMention
-
-    return DatedMention.objects.create(
-        article=article,
-        expression="then",
-        date=day,
-        end_date=end,
-        precision=precision,
-        origin="text",
-        sentence="It happened then.",
-        start=at,
-        end=at + 4,
-        raw_start=at,
-        raw_end=at + 4,
-        confidence=0.9,
-        extractor_version="test",
-    )
-
-
 @pytest.mark.django_db
 def test_the_date_condition_holds_for_every_mention_whose_date_agrees():
     """_agreeing_dates narrows the events read in the database: it may keep a mention whose date does not agree,
     never drop one that does (days, months, years and ranges around month and year ends)."""
     from articles.models import DatedMention
-    from tests.factories import ArticleFactory
+    from tests.factories import ArticleFactory, DatedMentionFactory
 
     article = ArticleFactory()
     base = dt.date(2019, 12, 30)
@@ -84,7 +64,10 @@ def test_the_date_condition_holds_for_every_mention_whose_date_agrees():
         day = base + dt.timedelta(days=offset)
         kinds += [(day, None, "day"), (day, None, "month"), (day, day + dt.timedelta(days=5), "day")]
     kinds += [(dt.date(year, 6, 1), None, "year") for year in (2018, 2019, 2020, 2021)]
-    mentions = [_mention(article, *kind, at=i * 10) for i, kind in enumerate(kinds)]
+    mentions = [
+        DatedMentionFactory(article=article, date=day, end_date=end, precision=precision)
+        for day, end, precision in kinds
+    ]
     checked = 0
     for day, end, precision in kinds[::4]:
         span = DateSpan.of(day, end, precision)
@@ -104,13 +87,13 @@ def test_the_date_condition_holds_for_every_mention_whose_date_agrees():
 def test_placing_a_mention_reads_only_the_events_whose_reports_may_agree(monkeypatch):
     """An event whose reports are all months away from a new mention's day is not read (its date is within the
     year the events' dates are searched in), and the mention still joins the event it agrees with."""
-    from tests.factories import ArticleFactory
+    from tests.factories import ArticleFactory, DatedMentionFactory
 
     far = ArticleFactory()
     for i in range(5):
-        _mention(far, dt.date(2020, 1, 10 + i), None, "day", at=i * 10)
+        DatedMentionFactory(article=far, date=dt.date(2020, 1, 10 + i))
     near = ArticleFactory()
-    _mention(near, dt.date(2020, 6, 2), None, "day", at=0)
+    DatedMentionFactory(article=near, date=dt.date(2020, 6, 2))
     services.events_attach(article=far)
     services.events_attach(article=near)
     far_events = set(EventMention.objects.filter(dated_mention__article=far).values_list("event_id", flat=True))
@@ -125,7 +108,7 @@ def test_placing_a_mention_reads_only_the_events_whose_reports_may_agree(monkeyp
 
     monkeypatch.setattr(services, "_may_take", recorded)
     new = ArticleFactory()
-    _mention(new, dt.date(2020, 6, 3), None, "day", at=0)  # the next day: may be the same two-day happening
+    DatedMentionFactory(article=new, date=dt.date(2020, 6, 3))  # the next day: may be the same two-day happening
     services.events_attach(article=new)
     read_events = set(EventMention.objects.filter(dated_mention_id__in=read).values_list("event_id", flat=True))
     assert read_events == {near_event}

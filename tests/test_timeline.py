@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from articles.models import Article, DatedMention
 from newsarchive import evaluation, pipeline
 from tests.conftest import GOLD, SEEDS
-from tests.factories import ArticleFactory, PersonFactory
+from tests.factories import ArticleFactory, DatedMentionFactory, PersonFactory
 from timeline import matching, services
 from timeline.models import Event, EventMention
 
@@ -420,23 +420,6 @@ def stem(word: str) -> str:
     return stemmed
 
 
-def _dated(article: Article, sentence: str, *, start: int = 0) -> DatedMention:
-    return DatedMention.objects.create(
-        article=article,
-        expression="on Monday",
-        date=dt.date(2020, 2, 10),
-        precision="day",
-        origin="text",
-        sentence=sentence,
-        start=start,
-        end=start + 9,
-        raw_start=start,
-        raw_end=start + 9,
-        confidence=0.9,
-        extractor_version="test",
-    )
-
-
 @pytest.fixture
 def sentences_read(monkeypatch) -> list:
     """The mention ids each read of dated sentences asked for (None: every sentence)."""
@@ -458,8 +441,8 @@ def test_kept_word_counts_read_only_the_sentences_changed_since(sentences_read):
     sentence, a person named, a person merged into another."""
     article = ArticleFactory()
     untouched, edited, named, merged = (
-        _dated(article, f"Troops {word} the base on Monday.", start=i * 40)
-        for i, word in enumerate(["left", "reached", "guarded", "shelled"])
+        DatedMentionFactory(article=article, sentence=f"Troops {word} the base on Monday.")
+        for word in ["left", "reached", "guarded", "shelled"]
     )
     person, survivor = PersonFactory(), PersonFactory()
     merged.people.add(person)
@@ -483,7 +466,10 @@ def test_word_counts_kept_between_batches_read_only_what_changed_in_between(sent
     """A worker process keeps its counts from one re-extraction chunk to the next: the next reads only the
     sentences changed in between, and counts as if made afresh."""
     article = ArticleFactory()
-    first, second = _dated(article, "Troops left the base on Monday."), _dated(article, "Talks ended.", start=40)
+    first, second = (
+        DatedMentionFactory(article=article, sentence="Troops left the base on Monday."),
+        DatedMentionFactory(article=article, sentence="Talks ended."),
+    )
     with services.merging_batch(keep=True):
         services._vocabulary()
     second.sentence = "Talks in Ankara ended on Monday."
@@ -501,7 +487,7 @@ def test_kept_word_counts_forget_what_a_rolled_back_file_wrote(sentences_read):
     """Counts taken inside a transaction that then rolls back (an import's failing file) do not keep its
     sentences: the mentions it logged are read again."""
     article = ArticleFactory()
-    _dated(article, "Troops left the base on Monday.")
+    DatedMentionFactory(article=article, sentence="Troops left the base on Monday.")
 
     class Failed(Exception):
         pass
@@ -510,7 +496,7 @@ def test_kept_word_counts_forget_what_a_rolled_back_file_wrote(sentences_read):
         services._vocabulary()
         try:
             with transaction.atomic():
-                _dated(article, "Ministers gathered in Brussels on Monday.", start=40)
+                DatedMentionFactory(article=article, sentence="Ministers gathered in Brussels on Monday.")
                 assert stem("Brussels") in services._vocabulary().words
                 raise Failed
         except Failed:
@@ -529,8 +515,8 @@ def test_kept_word_counts_see_a_change_that_commits_after_a_later_one():
 
     article = ArticleFactory()
     slow, quick = (
-        _dated(article, "Troops left the base on Monday."),
-        _dated(article, "Talks ended on Monday.", start=40),
+        DatedMentionFactory(article=article, sentence="Troops left the base on Monday."),
+        DatedMentionFactory(article=article, sentence="Talks ended on Monday."),
     )
     settings_dict = connection.settings_dict
     other = psycopg.connect(
@@ -562,7 +548,7 @@ def test_kept_word_counts_see_a_change_that_commits_after_a_later_one():
 @pytest.mark.django_db(transaction=True)
 def test_kept_word_counts_read_everything_again_after_a_truncate(sentences_read):
     article = ArticleFactory()
-    _dated(article, "Troops left the base on Monday.").people.add(PersonFactory())
+    DatedMentionFactory(article=article, sentence="Troops left the base on Monday.").people.add(PersonFactory())
     with services.merging_batch():
         services._vocabulary()
         with connection.cursor() as cursor:

@@ -358,7 +358,7 @@ class Vocabulary:
         self.phrases: Counter[tuple[str, str]] = Counter()
         self.people: Counter[int] = Counter()
         self.size = 0
-        # The documents given to sync(), by key: a later sync stems only the text that changed.
+        # The documents given to sync() or update(), by key: a later one stems only the text that changed.
         self._synced: dict[Hashable, tuple[str, frozenset[int]]] = {}
         self._add(documents)
 

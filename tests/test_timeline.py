@@ -546,6 +546,49 @@ def test_kept_word_counts_see_a_change_that_commits_after_a_later_one():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_a_whole_read_prunes_the_log_of_old_changes_without_waiting_for_another_prune():
+    """Rows older than a day go at the next whole read, recent ones stay; rows another batch is deleting are left
+    to it, not waited for."""
+    import psycopg
+
+    mentions = [DatedMentionFactory(article=ArticleFactory()) for _ in range(3)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE timeline_sentence_change SET logged_at = now() - interval '2 days' WHERE dated_mention_id = ANY(%s)",
+            [[m.pk for m in mentions[:2]]],
+        )
+    settings_dict = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings_dict["NAME"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"],
+    )
+    try:
+        # Another batch's prune holds the first old row.
+        other.execute("DELETE FROM timeline_sentence_change WHERE dated_mention_id = %s", [mentions[0].pk])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # waiting would fail the test, not hang it
+        with services.merging_batch():
+            services._vocabulary()
+        other.rollback()
+    finally:
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT dated_mention_id FROM timeline_sentence_change WHERE dated_mention_id = ANY(%s)",
+            [[m.pk for m in mentions]],
+        )
+        left = {pk for (pk,) in cursor.fetchall()}
+    # The old row nobody else held is gone; the one the other prune held and rolled back, and the recent one, stay.
+    assert left == {mentions[0].pk, mentions[2].pk}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_kept_word_counts_read_everything_again_after_a_truncate(sentences_read):
     article = ArticleFactory()
     DatedMentionFactory(article=article, sentence="Troops left the base on Monday.").people.add(PersonFactory())

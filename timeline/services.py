@@ -155,9 +155,11 @@ def _vocabulary() -> matching.Vocabulary:
             logged = cursor.fetchall()
             whole = any(pk is None for pk, _ in logged)  # a TRUNCATE
         if whole:
+            # The log's old rows of finished transactions go; rows another batch is deleting are left to it.
             cursor.execute(
-                "DELETE FROM timeline_sentence_change WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
-                f" AND logged_at < now() - interval '{CHANGES_KEPT}'"
+                "DELETE FROM timeline_sentence_change WHERE ctid = ANY(ARRAY("
+                "SELECT ctid FROM timeline_sentence_change WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
+                f" AND logged_at < now() - interval '{CHANGES_KEPT}' FOR UPDATE SKIP LOCKED))"
             )
             if own is not None:
                 cursor.execute(

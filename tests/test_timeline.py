@@ -506,77 +506,70 @@ def test_kept_word_counts_forget_what_a_rolled_back_file_wrote(sentences_read):
     assert kept == counts(services._vocabulary())
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_kept_word_counts_see_a_change_that_commits_after_a_later_one():
-    """A transaction that logged a change before a read and committed after it is still read: the log is read
-    from the oldest transaction open at the last read, not from the last row seen."""
+@pytest.fixture
+def other(transactional_db):
+    """A second connection to the test database, in a transaction of its own (psycopg's default)."""
     import psycopg
 
-    article = ArticleFactory()
-    slow, quick = (
-        DatedMentionFactory(article=article, sentence="Troops left the base on Monday."),
-        DatedMentionFactory(article=article, sentence="Talks ended on Monday."),
-    )
     settings_dict = connection.settings_dict
-    other = psycopg.connect(
+    with psycopg.connect(
         dbname=settings_dict["NAME"],
         host=settings_dict["HOST"],
         port=settings_dict["PORT"] or 5432,
         user=settings_dict["USER"],
         password=settings_dict["PASSWORD"],
+    ) as second:
+        yield second
+        second.rollback()  # whatever the test left open is not committed on closing
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_kept_word_counts_see_a_change_that_commits_after_a_later_one(other):
+    """A transaction that logged a change before a read and committed after it is still read: the log is read
+    from the oldest transaction open at the last read, not from the last row seen."""
+    article = ArticleFactory()
+    slow, quick = (
+        DatedMentionFactory(article=article, sentence="Troops left the base on Monday."),
+        DatedMentionFactory(article=article, sentence="Talks ended on Monday."),
     )
-    try:
-        with services.merging_batch():
-            services._vocabulary()
-            other.execute(
-                "UPDATE articles_datedmention SET sentence = 'Engineers rebuilt the bridge on Monday.' WHERE id = %s",
-                [slow.pk],
-            )  # open, not committed
-            quick.sentence = "Talks in Ankara ended on Monday."
-            quick.save()  # logged after the open change, committed first
-            assert stem("Ankara") in services._vocabulary().words
-            other.commit()
-            kept = counts(services._vocabulary())
-    finally:
-        other.close()
+    with services.merging_batch():
+        services._vocabulary()
+        other.execute(
+            "UPDATE articles_datedmention SET sentence = 'Engineers rebuilt the bridge on Monday.' WHERE id = %s",
+            [slow.pk],
+        )  # open, not committed
+        quick.sentence = "Talks in Ankara ended on Monday."
+        quick.save()  # logged after the open change, committed first
+        assert stem("Ankara") in services._vocabulary().words
+        other.commit()
+        kept = counts(services._vocabulary())
     assert stem("bridge") in kept[1]
     assert kept == counts(services._vocabulary())
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_whole_read_prunes_the_log_of_old_changes_without_waiting_for_another_prune():
+def test_a_whole_read_prunes_the_log_of_old_changes_without_waiting_for_another_prune(other):
     """Rows older than a day go at the next whole read, recent ones stay; rows another batch is deleting are left
     to it, not waited for."""
-    import psycopg
-
     mentions = [DatedMentionFactory(article=ArticleFactory()) for _ in range(3)]
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE timeline_sentence_change SET logged_at = now() - interval '2 days' WHERE dated_mention_id = ANY(%s)",
             [[m.pk for m in mentions[:2]]],
         )
-    settings_dict = connection.settings_dict
-    other = psycopg.connect(
-        dbname=settings_dict["NAME"],
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"] or 5432,
-        user=settings_dict["USER"],
-        password=settings_dict["PASSWORD"],
-    )
+    # Another batch's prune holds the first old row.
+    other.execute("DELETE FROM timeline_sentence_change WHERE dated_mention_id = %s", [mentions[0].pk])
     try:
-        # Another batch's prune holds the first old row.
-        other.execute("DELETE FROM timeline_sentence_change WHERE dated_mention_id = %s", [mentions[0].pk])
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '2s'")  # waiting would fail the test, not hang it
         with services.merging_batch():
             services._vocabulary()
-        other.rollback()
     finally:
-        other.close()
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
+    other.rollback()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT dated_mention_id FROM timeline_sentence_change WHERE dated_mention_id = ANY(%s)",

@@ -235,7 +235,11 @@ def import_files(
             # the workers forked next share them instead of each loading its own before its first file.
             first = next(_extractions(jobs[:1]))
             pool = stack.enter_context(
-                ProcessPoolExecutor(max_workers=min(options.jobs, len(jobs) - 1), mp_context=_pool_context())
+                ProcessPoolExecutor(
+                    max_workers=min(options.jobs, len(jobs) - 1),
+                    mp_context=_pool_context(),
+                    initializer=_yield_to_store,
+                )
             )
             # Streamed in order, a few files at a time: storing them overlaps extracting the next ones,
             # and files are stored in the same order as with one job (merging depends on the order).
@@ -258,6 +262,17 @@ def import_files(
             if progress:
                 progress(outcomes[i])
     return [outcomes[i] for i in sorted(outcomes)]
+
+
+def _yield_to_store() -> None:
+    """Run a worker at the lowest priority: it extracts in the processor time that storing leaves idle.
+
+    Files are stored in one process, one after another, and storing takes longer than extracting: it bounds the
+    import. At equal priority the workers took processor time from it and from PostgreSQL (200 files on two cores:
+    18.6 s, against 14.6 s yielding; 22.3 s with one job).
+    """
+    if hasattr(os, "nice"):  # POSIX
+        os.nice(19)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext | None:

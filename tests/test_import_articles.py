@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -455,6 +456,30 @@ def test_parallel_jobs_merge_as_one_job_does(seeds_dir):
     Person.objects.exclude(pk__in=reference).delete()
     run_import("--jobs", "2", str(seeds_dir))
     assert snapshot() == one
+
+
+@pytest.mark.django_db
+def test_parallel_jobs_extract_at_a_lower_priority_than_the_store(tmp_path, seeds_dir, monkeypatch):
+    """Storing is one process and bounds the import: the extraction workers take only the time it leaves idle."""
+    from articles.extraction import clean
+
+    real = clean.clean
+    seen = tmp_path / "priorities"
+
+    def recording(text, **kwargs):
+        with seen.open("a") as out:
+            out.write(f"{os.getpid()} {os.nice(0)}\n")
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(clean, "clean", recording)  # forked workers (--jobs 2) inherit it
+    run_import("--jobs", "2", str(seeds_dir))
+    assert Article.objects.count() == 5
+    priorities = dict(line.split() for line in seen.read_text().splitlines())
+    store = os.nice(0)
+    workers = {pid: int(nice) for pid, nice in priorities.items() if int(pid) != os.getpid()}
+    assert workers, "no file was extracted by a worker"
+    assert set(workers.values()) == {min(store + 19, 19)}
+    assert int(priorities[str(os.getpid())]) == store  # the first file, read before the workers start
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

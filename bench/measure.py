@@ -119,8 +119,11 @@ def _profile(client, url: str, name: str) -> str:
         with profiler:
             client.get(url)
     out = PROFILE_DIR / f"profile_{name}.txt"
-    out.write_text(f"{name}: {url} ({PROFILED_REQUESTS} requests)\n" + profiler.output_text(unicode=False, color=False))
-    return str(out.relative_to(PROFILE_DIR.parent.parent))
+    root = PROFILE_DIR.parent.parent
+    # Paths relative to the checkout: the report is committed, and where a checkout lies is the machine's affair.
+    report = profiler.output_text(unicode=False, color=False).replace(f"{root}{os.sep}", "")
+    out.write_text(f"{name}: {url} ({PROFILED_REQUESTS} requests)\n" + report)
+    return str(out.relative_to(root))
 
 
 # A typical search word is held by about this share of the articles, as a name, a place or a topic is.

@@ -875,6 +875,29 @@ def test_article_list_filters_offer_outlets_and_stories_with_published_articles(
     assert '<option value="nato-in-iraq" selected>' in chosen
 
 
+def test_article_list_filters_as_first_shown_follow_new_outlets_and_match_a_fresh_render(client, archive):
+    """The blank filter form is rendered once per set of choices: an outlet's first article shows in it at once,
+    and it is the form a fresh render gives."""
+    from articles import views
+
+    def outlets(page: str) -> list[str]:
+        return re.findall(r'<option value="([\w-]*)"', page.split('name="source"')[1].split("</select>")[0])
+
+    def form(page: str) -> str:
+        return re.search(r'<form class="filters".*?</form>', page, re.S).group(0)
+
+    assert outlets(html(client.get("/articles/"))) == ["", "daily-full", "excerpt-times", "metadata-post"]
+    newcomer = Source.objects.create(name="Newcomer Gazette", slug="newcomer-gazette")
+    make_article(slug="first-of-the-newcomer", body="Its first words.", source=newcomer)
+    page = html(client.get("/articles/"))
+    assert outlets(page) == ["", "daily-full", "excerpt-times", "metadata-post", "newcomer-gazette"]
+    views._blank_filters.cache_clear()
+    assert form(html(client.get("/articles/"))) == form(page)
+    # A filtered list renders its own form, with the reader's values.
+    assert 'value="newcomer-gazette" selected' in form(html(client.get("/articles/?source=newcomer-gazette")))
+    assert 'value="newcomer-gazette" selected' not in form(html(client.get("/articles/")))
+
+
 @pytest.mark.parametrize("url", ["/people/jens-stoltenberg/", "/articles/"])
 def test_page_query_count_does_not_grow_with_page_size(client, archive, url):
     from django.test.utils import CaptureQueriesContext

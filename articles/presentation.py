@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Protocol
 
 from django.db import connection
@@ -14,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from articles.caching import CompiledRows
 from articles.extraction.types import Origin, Precision
 from articles.models import Article, DisplayPolicy, Mention, Person, Quote, Story
 
@@ -280,6 +282,17 @@ CARD_FIELDS = (
 )
 
 
+def _newest_first_unless_ordered(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    if queryset.query.order_by:
+        return queryset
+    return queryset.order_by(F("published_on").desc(nulls_last=True), "-created_at", "-id")
+
+
+# The compiled slices of fixed card lists (ArticleCards' ``fixed``), by name and slice: the first pages of a list.
+FIXED_SLICES_KEPT = 64
+_FIXED_SLICES: dict[tuple[str, int | None, int | None], CompiledRows] = {}
+
+
 class ArticleCards:
     """Articles as cards, newest first unless ``queryset`` is ordered (by search rank).
 
@@ -287,12 +300,23 @@ class ArticleCards:
     bylines (one more). Each card carries its number of quotes editors have not rejected.
     """
 
-    def __init__(self, queryset: QuerySet[Article], *, count: Callable[[], int] | None = None):
-        """``count``: how to count ``queryset`` when something cheaper than COUNT(*) gives the same number."""
+    def __init__(self, queryset: QuerySet[Article], *, count: Callable[[], int] | None = None, fixed: str = "") -> None:
+        """``count``: how to count ``queryset`` when something cheaper than COUNT(*) gives the same number.
+
+        ``fixed``: a name for ``queryset`` when its SQL is the same on every call (every published article, newest
+        first): the SQL of each slice is then compiled once per process (CompiledRows), where building it through
+        the ORM cost twice what PostgreSQL spends running it.
+        """
         self.articles = queryset
         self._count = count or queryset.count
-        if not queryset.query.order_by:
-            queryset = queryset.order_by(F("published_on").desc(nulls_last=True), "-created_at", "-id")
+        self._fixed = fixed
+
+    @cached_property
+    def in_order(self) -> QuerySet[Article]:  # not "ordered": Paginator reads that name as a flag
+        return _newest_first_unless_ordered(self.articles)
+
+    @cached_property
+    def rows(self) -> QuerySet[Article]:
         # A subquery, not a join and GROUP BY: PostgreSQL counts the quotes of the page's rows only, after the
         # limit, instead of aggregating every quote of every matching article before it can sort.
         quotes = (
@@ -303,8 +327,18 @@ class ArticleCards:
             .annotate(n=Count("pk"))
             .values("n")
         )
-        self.in_order = queryset  # not "ordered": Paginator reads that name as a flag
-        self.rows = queryset.annotate(quote_count=Coalesce(Subquery(quotes), 0)).values(*CARD_FIELDS)
+        ordered = _newest_first_unless_ordered(self.articles)
+        return ordered.annotate(quote_count=Coalesce(Subquery(quotes), 0)).values(*CARD_FIELDS)
+
+    def _fixed_rows(self, index: slice) -> list[dict]:
+        key = (self._fixed, index.start, index.stop)
+        compiled = _FIXED_SLICES.get(key)
+        if compiled is None:
+            if len(_FIXED_SLICES) >= FIXED_SLICES_KEPT:  # a crawler's walk through every page: start afresh
+                _FIXED_SLICES.clear()
+            rows = self.rows
+            compiled = _FIXED_SLICES[key] = CompiledRows(lambda: rows[index].values_list(*CARD_FIELDS))
+        return [dict(zip(CARD_FIELDS, row, strict=True)) for row in compiled.rows()]
 
     def count(self) -> int:
         return self._count()
@@ -321,6 +355,8 @@ class ArticleCards:
             ids = list(self.in_order.values_list("pk", flat=True)[index])
             by_id = {row["pk"]: row for row in self.rows.order_by().filter(pk__in=ids)}
             rows = [by_id[pk] for pk in ids if pk in by_id]  # one withdrawn in between is left out, not an error
+        elif self._fixed:
+            rows = self._fixed_rows(index)
         else:
             rows = list(self.rows[index])
         bylines = article_bylines(row["pk"] for row in rows)

@@ -131,9 +131,14 @@ def person_named(text: str) -> Person | None:
     return person
 
 
-def article_cards(queryset: QuerySet[Article], *, count: Callable[[], int] | None = None) -> presentation.ArticleCards:
-    """Articles as cards (outlet, byline, number of public quotes); newest first unless already ordered by rank."""
-    return presentation.ArticleCards(queryset, count=count)
+def article_cards(
+    queryset: QuerySet[Article], *, count: Callable[[], int] | None = None, fixed: str = ""
+) -> presentation.ArticleCards:
+    """Articles as cards (outlet, byline, number of public quotes); newest first unless already ordered by rank.
+
+    ``fixed``: names a queryset whose SQL never changes (see ArticleCards).
+    """
+    return presentation.ArticleCards(queryset, count=count, fixed=fixed)
 
 
 # What a quote card shows of a quote, its article and speaker: the article's texts stay in the database.
@@ -182,8 +187,11 @@ def article_list(request: HttpRequest) -> HttpResponse:
         form.is_valid()  # invalid fields drop out of cleaned_data; the valid ones still filter
         articles = form.filter(articles)
     filtered = form.is_bound and any(form.cleaned_data.get(k) for k in form.fields)
-    # Every published article: their number is kept by the database, not counted on each render.
-    page = paginate(request, article_cards(articles, count=None if filtered else Article.objects.published_count))
+    if filtered:
+        cards = article_cards(articles)
+    else:  # every published article: their number is kept by the database, their query compiled once
+        cards = article_cards(articles, count=Article.objects.published_count, fixed="published")
+    page = paginate(request, cards)
     if form.is_bound:
         filters = render_to_string("articles/_article_filters.html", {"form": form, "filtered": filtered})
     else:

@@ -87,7 +87,7 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     stories = [{"slug": slug, "title": title, "article_count": count} for slug, title, count in HOME_STORIES.rows()]
     context = {
-        "latest": article_cards(published)[:8],
+        "latest": article_cards(published, fixed="published")[:8],
         "people": people,
         "events": events,
         "stories": stories,

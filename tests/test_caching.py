@@ -123,6 +123,35 @@ def test_compiled_rows_leave_columns_the_orm_converts_to_the_orm(db):
     assert rows.rows() == [("tagged", ["nato", "iraq"])]
 
 
+def test_fixed_card_lists_compile_each_slice_once_and_read_fresh_rows(db, monkeypatch):
+    """The published list's cards (home page, unfiltered article list) give what the ORM gives, read afresh,
+    from SQL compiled once per slice; the compiled slices kept are bounded."""
+    from articles import presentation
+
+    monkeypatch.setattr(presentation, "_FIXED_SLICES", {})
+    compiled = []
+    compile_once = caching.CompiledRows._compile
+    monkeypatch.setattr(caching.CompiledRows, "_compile", lambda self: compiled.append(1) or compile_once(self))
+
+    def cards(**fixed) -> list:
+        return presentation.ArticleCards(Article.objects.published(), **fixed)[0:3]
+
+    for n in range(4):
+        ArticleFactory(slug=f"older-{n}", published_on=f"2019-0{n + 1}-01")
+    assert cards(fixed="published") == cards()
+    quoted = ArticleFactory(slug="newest", published_on="2020-01-01")
+    QuoteFactory(article=quoted)
+    ArticleFactory(slug="draft", published_on="2021-01-01", status=Article.Status.DRAFT)
+    fresh = cards(fixed="published")
+    assert fresh == cards()
+    assert [card.url for card in fresh] == ["/articles/newest/", "/articles/older-3/", "/articles/older-2/"]
+    assert fresh[0].quote_count == 1
+    assert len(compiled) == 1  # the same slice again: compiled once
+    for start in range(presentation.FIXED_SLICES_KEPT + 5):
+        presentation.ArticleCards(Article.objects.published(), fixed="published")[start : start + 1]
+    assert len(presentation._FIXED_SLICES) <= presentation.FIXED_SLICES_KEPT
+
+
 def test_home_lists_stories_with_published_articles_and_their_counts(client, committed):
     from tests.factories import StoryFactory
 

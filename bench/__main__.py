@@ -30,7 +30,7 @@ PG = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
 SIZES = {
     # files to import; articles in the API database; requests per endpoint; articles to re-extract on workers;
     # files to import into the API database
-    "quick": {"files": 60, "articles": 5_000, "requests": 40, "reextract": 30, "archive_files": 5},
+    "quick": {"files": 40, "articles": 5_000, "requests": 40, "reextract": 24, "archive_files": 5},
     "full": {"files": 400, "articles": 100_000, "requests": 300, "reextract": 200, "archive_files": 30},
 }
 

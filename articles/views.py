@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from articles import presentation
@@ -165,9 +166,9 @@ def quote_cards(queryset: QuerySet[Quote]) -> QuerySet[Quote]:
 
 @functools.lru_cache(maxsize=16)
 def _blank_filters(
-    outlets: tuple[tuple[str, str], ...], stories: tuple[tuple[str, str], ...], prefix: str
+    outlets: tuple[tuple[str, str], ...], stories: tuple[tuple[str, str], ...], prefix: str, language: str | None
 ) -> SafeString:
-    """The filter form as a reader first finds it, rendered once for each set of choices (and URL prefix).
+    """The filter form as a reader first finds it, rendered once for each set of choices (URL prefix, language).
 
     Django renders every widget from templates of its own: for these six fields that took as long as the twenty
     article cards. The blank form depends on nothing else; its choices are read on every request.
@@ -195,7 +196,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         filters = render_to_string("articles/_article_filters.html", {"form": form, "filtered": filtered})
     else:
-        filters = _blank_filters(outlets, stories, get_script_prefix())
+        filters = _blank_filters(outlets, stories, get_script_prefix(), get_language())
     return render(request, "articles/article_list.html", {"filters": filters, "page": page, "filtered": filtered})
 
 

@@ -132,14 +132,17 @@ def person_named(text: str) -> Person | None:
     return person
 
 
-def article_cards(
-    queryset: QuerySet[Article], *, count: Callable[[], int] | None = None, fixed: str = ""
-) -> presentation.ArticleCards:
-    """Articles as cards (outlet, byline, number of public quotes); newest first unless already ordered by rank.
+def article_cards(queryset: QuerySet[Article], *, count: Callable[[], int] | None = None) -> presentation.ArticleCards:
+    """Articles as cards (outlet, byline, number of public quotes); newest first unless already ordered by rank."""
+    return presentation.ArticleCards(queryset, count=count)
 
-    ``fixed``: names a queryset whose SQL never changes (see ArticleCards).
-    """
-    return presentation.ArticleCards(queryset, count=count, fixed=fixed)
+
+def published_cards() -> presentation.ArticleCards:
+    """Every published article as cards, newest first; their number is kept by the database, and each slice's
+    query is compiled once per process (ArticleCards' ``fixed``): the home page's and the article list's."""
+    return presentation.ArticleCards(
+        Article.objects.published(), count=Article.objects.published_count, fixed="published"
+    )
 
 
 # What a quote card shows of a quote, its article and speaker: the article's texts stay in the database.
@@ -188,11 +191,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         form.is_valid()  # invalid fields drop out of cleaned_data; the valid ones still filter
         articles = form.filter(articles)
     filtered = form.is_bound and any(form.cleaned_data.get(k) for k in form.fields)
-    if filtered:
-        cards = article_cards(articles)
-    else:  # every published article: their number is kept by the database, their query compiled once
-        cards = article_cards(articles, count=Article.objects.published_count, fixed="published")
-    page = paginate(request, cards)
+    page = paginate(request, article_cards(articles) if filtered else published_cards())
     if form.is_bound:
         filters = render_to_string("articles/_article_filters.html", {"form": form, "filtered": filtered})
     else:

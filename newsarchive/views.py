@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from articles import presentation
 from articles.caching import CompiledRows, cached_page
 from articles.models import Alias, Article, Person, Quote, Source, Story
-from articles.views import NEWEST_QUOTES, article_cards, event_url, quote_cards
+from articles.views import NEWEST_QUOTES, article_cards, event_url, published_cards, quote_cards
 from timeline.models import Event
 
 SEARCH_LIMIT = 20
@@ -75,7 +75,6 @@ def _home_stats() -> tuple[list[Person], dict[str, int]]:
 @cached_page
 def home(request: HttpRequest) -> HttpResponse:
     """Latest articles, most-quoted people, newest timeline events, stories and the archive's counts."""
-    published = Article.objects.published()
     # Archive-wide aggregates cost a scan of every quote: computed at most every HOME_STATS_SECONDS.
     people, counts = cache.get_or_set("home:stats", _home_stats, HOME_STATS_SECONDS)
     person_url = presentation.slug_urls("articles:person")
@@ -87,7 +86,7 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     stories = [{"slug": slug, "title": title, "article_count": count} for slug, title, count in HOME_STORIES.rows()]
     context = {
-        "latest": article_cards(published, fixed="published")[:8],
+        "latest": published_cards()[:8],
         "people": people,
         "events": events,
         "stories": stories,

@@ -11,14 +11,15 @@ Nothing is cached for signed-in users (editors see unpublished work), on
 databases without snapshots (SQLite), or inside an open transaction (our own
 uncommitted writes do not move the snapshot; requests run outside one).
 
-CompiledRows keeps something else: the SQL of a page's fixed reads, compiled
-once, never their rows.
+CompiledRows keeps something else: the SQL of a page's reads, compiled once
+for any arguments, never their rows.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -120,37 +121,79 @@ class CachedReadMixin:
         setattr(self, name, cached_handler)
 
 
+# A compiled query's arguments are stood in for by these while it is built: numbers no id or count ever takes.
+_STAND_IN = -(2**62)
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    params: tuple
+    # Where each argument goes among the parameters: (parameter's position, argument's index, index in a sequence).
+    places: tuple[tuple[int, int, int | None], ...]
+    # The ORM's conversions of the values read, by column (SQLCompiler.get_converters).
+    converters: dict[int, tuple[list, Any]]
+
+
 class CompiledRows:
-    """The rows of a ``.values_list()`` whose SQL is the same on every call, compiled once per process.
+    """The rows of a ``.values_list()`` whose SQL is the same on every call but for its arguments, compiled once.
 
-    A page's fixed reads (the home page's newest events, its stories) are built by the QuerySet methods that
-    hold the read rules, like every other read; but building and compiling such a queryset through the ORM
-    costs more than PostgreSQL spends running it. Here it is built and compiled on the first call, and later
-    calls send the same SQL and parameters: the rows are always read afresh, only the compiling is kept.
+    A page's reads are built by the QuerySet methods that hold the read rules, like every other read; but building
+    and compiling such a queryset through the ORM costs more than PostgreSQL spends running it. Here it is built and
+    compiled on the first call, and later calls send the same SQL: the rows are always read afresh, and converted
+    as the ORM converts them; only the compiling is kept.
 
-    ``build`` must not depend on the request or the time. Only SQL whose columns need no conversion from the
-    database is reused (text, numbers, dates on PostgreSQL); any other queryset, and any on another database,
-    goes through the ORM on every call, with the same result.
+    ``build`` takes the arguments ``rows()`` is given: ids, as ints or sequences of ints (a person, the quotes of a
+    page), and may not otherwise depend on the request or the time. It is built once for each shape of arguments
+    (how many ids each sequence holds) with stand-in numbers, whose places among the SQL's parameters then take
+    each call's ids; ``kept`` shapes are kept, beyond that the store starts afresh. A queryset whose SQL holds an
+    argument other than as a parameter of its own, any other than a ``.values_list()``, and any on another database
+    than PostgreSQL, goes through the ORM on every call, with the same result.
     """
 
-    def __init__(self, build: Callable[[], QuerySet]) -> None:
+    def __init__(self, build: Callable[..., QuerySet], *, kept: int = 64) -> None:
         self._build = build
-        self._compiled: dict[tuple[str, str], tuple[str, tuple] | None] = {}
+        self._kept = kept
+        self._compiled: dict[tuple, _Compiled | None] = {}
 
-    def rows(self) -> list[tuple]:
-        key = (connection.alias, connection.vendor)
+    def rows(self, *args: int | Sequence[int]) -> list[tuple]:
+        shape = tuple(_shape(arg) for arg in args)
+        key = (connection.alias, connection.vendor, shape)
         if key not in self._compiled:
-            self._compiled[key] = self._compile()
+            if len(self._compiled) >= self._kept:  # a crawler's walk through every shape: start afresh
+                self._compiled.clear()
+            self._compiled[key] = self._compile(shape)
         compiled = self._compiled[key]
         if compiled is None:
-            return list(self._build())
-        sql, params = compiled
+            return list(self._build(*args))
+        params = list(compiled.params)
+        for position, index, item in compiled.places:
+            params[position] = args[index] if item is None else args[index][item]  # type: ignore[index]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        if not compiled.converters:
+            return rows
+        converted = []
+        for row in rows:
+            values = list(row)
+            for position, (functions, expression) in compiled.converters.items():
+                for function in functions:
+                    values[position] = function(values[position], expression, connection)
+            converted.append(tuple(values))
+        return converted
 
-    def _compile(self) -> tuple[str, tuple] | None:
-        queryset = self._build()
+    def _compile(self, shape: tuple[int | None, ...]) -> _Compiled | None:
+        # Each argument, and each id of a sequence, gets a stand-in of its own: where it went is known exactly.
+        stand_ins: dict[int, tuple[int, int | None]] = {}
+        args: list[int | list[int]] = []
+        for index, size in enumerate(shape):
+            numbers = []
+            for place in [(index, None)] if size is None else [(index, item) for item in range(size)]:
+                numbers.append(_STAND_IN - len(stand_ins))
+                stand_ins[numbers[-1]] = place
+            args.append(numbers[0] if size is None else numbers)
+        queryset = self._build(*args)
         if connection.vendor != "postgresql" or queryset._iterable_class is not ValuesListIterable:
             return None
         compiler = queryset.query.get_compiler(connection=connection)
@@ -159,9 +202,22 @@ class CompiledRows:
         except EmptyResultSet:
             return None
         query = queryset.query
-        selected = [*query.extra_select, *query.values_select, *query.annotation_select]
-        fields = [column[0] for column in compiler.select[: compiler.col_count]]
-        # The ORM reorders columns or converts values in these cases: leave them to it.
-        if selected != list(queryset._fields) or compiler.get_converters(fields):
+        if [*query.extra_select, *query.values_select, *query.annotation_select] != list(queryset._fields):
+            return None  # the ORM reorders the columns read
+        places = tuple(
+            (position, *stand_ins[param])
+            for position, param in enumerate(params)
+            if type(param) is int and param in stand_ins
+        )
+        # An argument the SQL holds other than as a parameter of its own (written into the text, dropped, or
+        # folded with others): this shape goes through the ORM.
+        if {place[1:] for place in places} != set(stand_ins.values()) or str(_STAND_IN)[:8] in sql:
             return None
-        return sql, tuple(params)
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        return _Compiled(sql, tuple(params), places, compiler.get_converters(fields))
+
+
+def _shape(arg: int | Sequence[int]) -> int | None:
+    if isinstance(arg, bool) or not isinstance(arg, int | Sequence) or isinstance(arg, str | bytes):
+        raise TypeError(f"CompiledRows takes ids, as ints or sequences of ints, not {type(arg).__name__}")
+    return None if isinstance(arg, int) else len(arg)

@@ -182,8 +182,8 @@ def json_ld(data: dict) -> SafeString:
     return mark_safe(text)  # noqa: S308 - every character that could close the element is escaped above
 
 
-def person_articles(person: Person, *, quoted: Iterable[int] | None = None) -> QuerySet[Article]:
-    """Published articles that quote, mention or are written by ``person``.
+def person_articles(person: Person | int, *, quoted: Iterable[int] | None = None) -> QuerySet[Article]:
+    """Published articles that quote, mention or are written by ``person`` (or the person of that id).
 
     ``quoted``: the ids of the articles quoting them that may rank first, when the caller has read them already (the
     person's page): their quotes are then not read again.
@@ -359,20 +359,25 @@ class ArticleCards:
             rows = self._fixed_rows(index)
         else:
             rows = list(self.rows[index])
-        bylines = article_bylines(row["pk"] for row in rows)
-        article_url, source_url = slug_urls("articles:article"), slug_urls("articles:source")
-        return [
-            ArticleCard(
-                url=article_url(row["slug"]),
-                headline=headline(row["title"]),
-                source_name=row["source__name"] or "",
-                source_url=source_url(row["source__slug"]) if row["source__slug"] else "",
-                published_on=row["published_on"],
-                published_iso=row["published_on"].isoformat() if row["published_on"] else "",
-                published=date_display(row["published_on"], row["published_precision"]),
-                date_label=_date_label(row["published_on"], row["published_origin"]),
-                authors=", ".join(name for _slug, name, _kind in bylines[row["pk"]]["authors"]),
-                quote_count=row["quote_count"],
-            )
-            for row in rows
-        ]
+        return cards_of(rows)
+
+
+def cards_of(rows: list[dict]) -> list[ArticleCard]:
+    """The cards of ``rows`` (ArticleCards.rows, each a dict of CARD_FIELDS), with their bylines: one query."""
+    bylines = article_bylines(row["pk"] for row in rows)
+    article_url, source_url = slug_urls("articles:article"), slug_urls("articles:source")
+    return [
+        ArticleCard(
+            url=article_url(row["slug"]),
+            headline=headline(row["title"]),
+            source_name=row["source__name"] or "",
+            source_url=source_url(row["source__slug"]) if row["source__slug"] else "",
+            published_on=row["published_on"],
+            published_iso=row["published_on"].isoformat() if row["published_on"] else "",
+            published=date_display(row["published_on"], row["published_precision"]),
+            date_label=_date_label(row["published_on"], row["published_origin"]),
+            authors=", ".join(name for _slug, name, _kind in bylines[row["pk"]]["authors"]),
+            quote_count=row["quote_count"],
+        )
+        for row in rows
+    ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from unittest import mock
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -97,6 +100,22 @@ def test_inside_a_transaction_nothing_is_cached(client, db):
 # ---------------------------------------------------------------- compiled rows
 
 
+@contextlib.contextmanager
+def _orm_compiles():
+    """The queries the ORM compiles in the block (not counting raw SQL)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    compiles: list[str] = []
+    as_sql = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        compiles.append(self.query.model.__name__)
+        return as_sql(self, *args, **kwargs)
+
+    with mock.patch.object(SQLCompiler, "as_sql", counted):
+        yield compiles
+
+
 def test_compiled_rows_are_read_afresh_each_call_from_sql_compiled_once(db):
     built = []
 
@@ -123,6 +142,67 @@ def test_compiled_rows_leave_columns_the_orm_converts_to_the_orm(db):
     assert rows.rows() == [("tagged", ["nato", "iraq"])]
 
 
+def test_compiled_rows_take_ids_compiled_once_per_shape_and_read_each_call_s_rows(db):
+    built = []
+
+    def by_ids(outlet, ids):
+        built.append(1)
+        return Article.objects.filter(source_id=outlet, pk__in=ids).order_by("pk").values_list("slug", "tags")
+
+    rows = caching.CompiledRows(by_ids, kept=2)
+    a, b, c = (ArticleFactory(slug=slug, tags=[slug]) for slug in ("a", "b", "c"))
+    other = ArticleFactory(slug="elsewhere", tags=["elsewhere"])
+    assert rows.rows(a.source_id, [a.pk, b.pk]) == [("a", ["a"])]  # each argument in its place; JSON converted
+    assert rows.rows(b.source_id, (c.pk, b.pk)) == [("b", ["b"])]
+    assert rows.rows(c.source_id, [c.pk, other.pk]) == [("c", ["c"])]
+    assert len(built) == 1  # one shape (an outlet, two ids): built and compiled once
+    assert rows.rows(other.source_id, [other.pk]) == [("elsewhere", ["elsewhere"])]
+    assert len(built) == 2  # a new shape (one id)
+    assert rows.rows(a.source_id, []) == []  # no ids: no SQL to compile (EmptyResultSet), the ORM answers
+    assert len(built) == 4  # built to compile, refused, then built for the ORM
+    assert len(rows._compiled) <= 2  # kept shapes are bounded
+    with pytest.raises(TypeError, match="ints or sequences of ints"):
+        rows.rows("a", [a.pk])
+
+
+def test_compiled_rows_leave_to_the_orm_sql_that_does_not_hold_an_argument_as_a_parameter(db):
+    """An argument the queryset drops cannot be substituted: every call is built again, and answers right."""
+    built = []
+
+    def ignoring(pk):
+        built.append(1)
+        return Article.objects.order_by("pk").values_list("slug")
+
+    rows = caching.CompiledRows(ignoring)
+    ArticleFactory(slug="only")
+    assert rows.rows(1) == [("only",)]
+    ArticleFactory(slug="later")
+    assert rows.rows(2) == [("only",), ("later",)]
+    assert len(built) == 3  # compiled (and refused) once, then the ORM's on each call
+
+
+def test_person_pages_read_their_quotes_and_cards_from_sql_compiled_once(client, committed):
+    """Two people's pages in a row: the second's quotes, reports and cards are read with the SQL compiled for the
+    first, each with its own person's rows."""
+    from tests.factories import PersonFactory
+
+    first = committed.quotes.get().speaker
+    QuoteFactory(speaker=first, text="And train them", article=ArticleFactory(slug="his-second"))
+    second = PersonFactory(name="Jane Roe", slug="jane-roe")
+    for n in range(2):  # as many quotes and articles as the first: the same shape of arguments
+        QuoteFactory(speaker=second, text=f"Her words {n}", article=ArticleFactory(slug=f"hers-{n}"))
+    assert "We will stay" in client.get(f"/people/{first.slug}/").content.decode()
+    with _orm_compiles() as compiles:
+        page = client.get(f"/people/{second.slug}/").content.decode()
+    assert "Her words 0" in page
+    assert "Her words 1" in page
+    assert "We will stay" not in page
+    assert "/articles/hers-0/" in page
+    assert f"/articles/{committed.slug}/" not in page
+    # The person and their aliases are read through the ORM; quotes, reports and cards are not built again.
+    assert set(compiles) <= {"Person", "Alias"}, compiles
+
+
 def test_fixed_card_lists_compile_each_slice_once_and_read_fresh_rows(db, monkeypatch):
     """The published list's cards (home page, unfiltered article list) give what the ORM gives, read afresh,
     from SQL compiled once per slice; the compiled slices kept are bounded."""
@@ -131,7 +211,7 @@ def test_fixed_card_lists_compile_each_slice_once_and_read_fresh_rows(db, monkey
     monkeypatch.setattr(presentation, "_FIXED_SLICES", {})
     compiled = []
     compile_once = caching.CompiledRows._compile
-    monkeypatch.setattr(caching.CompiledRows, "_compile", lambda self: compiled.append(1) or compile_once(self))
+    monkeypatch.setattr(caching.CompiledRows, "_compile", lambda self, *a: compiled.append(1) or compile_once(self, *a))
 
     def cards(**fixed) -> list:
         return presentation.ArticleCards(Article.objects.published(), **fixed)[0:3]
@@ -147,6 +227,9 @@ def test_fixed_card_lists_compile_each_slice_once_and_read_fresh_rows(db, monkey
     assert [card.url for card in fresh] == ["/articles/newest/", "/articles/older-3/", "/articles/older-2/"]
     assert fresh[0].quote_count == 1
     assert len(compiled) == 1  # the same slice again: compiled once
+    with _orm_compiles() as compiles:
+        assert cards(fixed="published") == fresh
+    assert compiles == []  # and its SQL sent as compiled, not built again by the ORM (quote counts converted too)
     for start in range(presentation.FIXED_SLICES_KEPT + 5):
         presentation.ArticleCards(Article.objects.published(), fixed="published")[start : start + 1]
     assert len(presentation._FIXED_SLICES) <= presentation.FIXED_SLICES_KEPT

@@ -159,11 +159,14 @@ class CompiledRows:
     def rows(self, *args: int | Sequence[int]) -> list[tuple]:
         shape = tuple(_shape(arg) for arg in args)
         key = (connection.alias, connection.vendor, shape)
-        if key not in self._compiled:
+        try:
+            compiled = self._compiled[key]
+        except KeyError:
+            compiled = self._compile(shape)
             if len(self._compiled) >= self._kept:  # a crawler's walk through every shape: start afresh
                 self._compiled.clear()
-            self._compiled[key] = self._compile(shape)
-        compiled = self._compiled[key]
+            # Threads may compile the same shape at once: each gets the same SQL, and one of them is kept.
+            self._compiled[key] = compiled
         if compiled is None:
             return list(self._build(*args))
         params = list(compiled.params)

@@ -34,7 +34,14 @@ def render(results: dict) -> str:
             f"Import of {imp['files']} generated files (`import_articles` on PostgreSQL): "
             f"{imp['articles_per_second']} articles a second with `--jobs 1`, **{imp['ratio_vs_nlp']}** times the speed "
             f"of spaCy's full pipeline over the same texts (`import.ratio_vs_nlp`, goal above 1); `--jobs 2` gives "
-            f"x{imp['jobs2_speedup']}. Processor time: the import {imp.get('jobs1_cpu_seconds', '?')} s, the floor "
+            f"x{imp['jobs2_speedup']}"
+            + (
+                f", and its storing process (one, in file order) was busy {imp['jobs2_storing_seconds']} of its "
+                f"{imp['jobs2_seconds']} s"
+                if "jobs2_storing_seconds" in imp
+                else ""
+            )
+            + f". Processor time: the import {imp.get('jobs1_cpu_seconds', '?')} s, the floor "
             f"{imp.get('nlp_floor_cpu_seconds', '?')} s; with one job the importer extracts the next file while "
             f"PostgreSQL stores one. Accuracy against the files' known answers: metadata {_percent(acc['metadata'])}, "
             f"quotes {_percent(acc['quotes'])}, speakers {_percent(acc['speakers'])}, events {_percent(acc['events'])}.",

@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ class FileOutcome:
     article_id: int | None = None
     encoding: str = ""
     detail: dict = field(default_factory=dict)
+    # Seconds its transaction took (storing and placing it on the timeline); 0 for a file not stored.
+    stored_in: float = 0.0
 
     def as_dict(self) -> dict:
         row = {"name": self.name, "outcome": self.outcome, "reason": self.reason}
@@ -253,10 +256,12 @@ def import_files(
 
         for (i, prepared, existing), extraction in zip(todo, extractions, strict=False):
             name = items[i][0]
+            started = time.perf_counter()
             try:
                 if isinstance(extraction, Exception):
                     raise extraction
                 outcomes[i] = _store(prepared, existing, extraction, options=options, run=run, name=name)
+                outcomes[i].stored_in = time.perf_counter() - started
             except Exception as exc:  # one bad file must not stop the others
                 outcomes[i] = FileOutcome(name, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0])
             if progress:

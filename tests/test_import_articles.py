@@ -482,6 +482,29 @@ def test_parallel_jobs_extract_at_a_lower_priority_than_the_store(tmp_path, seed
     assert int(priorities[str(os.getpid())]) == store  # the first file, read before the workers start
 
 
+@pytest.mark.django_db
+def test_summary_says_how_long_the_import_took_and_how_much_of_it_storing(seeds_dir, monkeypatch):
+    """The storing process's share bounds what --jobs can gain; each file's transaction is timed."""
+    import re
+    import time
+
+    real = pipeline._store
+    pause = 0.05
+
+    def slower(*args, **kwargs):
+        time.sleep(pause)  # a store that takes at least this long
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_store", slower)
+    out, _ = run_import(str(seeds_dir))
+    summary = re.search(r"Summary: 5 created, .* in ([0-9.]+) s, ([0-9.]+) s of it storing", out)
+    assert summary, out
+    total, storing = float(summary.group(1)), float(summary.group(2))
+    assert 5 * pause <= storing <= total
+    again, _ = run_import(str(seeds_dir))  # nothing stored: the same bytes
+    assert re.search(r"5 unchanged, 0 failed in [0-9.]+ s, 0\.0 s of it storing", again), again
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=600))
 @pytest.mark.django_db

@@ -121,8 +121,9 @@ class CachedReadMixin:
         setattr(self, name, cached_handler)
 
 
-# A compiled query's arguments are stood in for by these while it is built: numbers no id or count ever takes.
+# A compiled query's arguments are stood in for by these while it is built, counting down: numbers no id takes.
 _STAND_IN = -(2**62)
+_OTHER_STAND_IN = 1_999_999_999  # within any integer column's range
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,17 +188,31 @@ class CompiledRows:
         return converted
 
     def _compile(self, shape: tuple[int | None, ...]) -> _Compiled | None:
+        if connection.vendor != "postgresql":
+            return None
+        # Built twice, with stand-ins far apart (a big negative number, a number any integer column holds): a
+        # lookup that treats a value out of its column's range otherwise (Django drops `start > -2**62`, say)
+        # gives two different SQL texts, and the shape goes through the ORM.
+        first = self._compile_with(shape, _STAND_IN)
+        if first is None:
+            return None
+        second = self._compile_with(shape, _OTHER_STAND_IN)
+        if second is None or (first.sql, first.places) != (second.sql, second.places):
+            return None
+        return first
+
+    def _compile_with(self, shape: tuple[int | None, ...], base: int) -> _Compiled | None:
         # Each argument, and each id of a sequence, gets a stand-in of its own: where it went is known exactly.
         stand_ins: dict[int, tuple[int, int | None]] = {}
         args: list[int | list[int]] = []
         for index, size in enumerate(shape):
             numbers = []
             for place in [(index, None)] if size is None else [(index, item) for item in range(size)]:
-                numbers.append(_STAND_IN - len(stand_ins))
+                numbers.append(base - len(stand_ins))
                 stand_ins[numbers[-1]] = place
             args.append(numbers[0] if size is None else numbers)
         queryset = self._build(*args)
-        if connection.vendor != "postgresql" or queryset._iterable_class is not ValuesListIterable:
+        if queryset._iterable_class is not ValuesListIterable:
             return None
         compiler = queryset.query.get_compiler(connection=connection)
         try:
@@ -207,6 +222,8 @@ class CompiledRows:
         query = queryset.query
         if [*query.extra_select, *query.values_select, *query.annotation_select] != list(queryset._fields):
             return None  # the ORM reorders the columns read
+        if compiler.has_extra_select:
+            return None  # the SQL reads more columns than the rows give (DISTINCT ordered by another column)
         places = tuple(
             (position, *stand_ins[param])
             for position, param in enumerate(params)
@@ -214,13 +231,15 @@ class CompiledRows:
         )
         # An argument the SQL holds other than as a parameter of its own (written into the text, dropped, or
         # folded with others): this shape goes through the ORM.
-        if {place[1:] for place in places} != set(stand_ins.values()) or str(_STAND_IN)[:8] in sql:
+        if {place[1:] for place in places} != set(stand_ins.values()) or str(base)[:6] in sql:
             return None
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         return _Compiled(sql, tuple(params), places, compiler.get_converters(fields))
 
 
 def _shape(arg: int | Sequence[int]) -> int | None:
-    if isinstance(arg, bool) or not isinstance(arg, int | Sequence) or isinstance(arg, str | bytes):
-        raise TypeError(f"CompiledRows takes ids, as ints or sequences of ints, not {type(arg).__name__}")
-    return None if isinstance(arg, int) else len(arg)
+    if type(arg) is int:
+        return None
+    if isinstance(arg, Sequence) and not isinstance(arg, str | bytes) and all(type(item) is int for item in arg):
+        return len(arg)
+    raise TypeError(f"CompiledRows takes ids, as ints or sequences of ints, not {arg!r:.40}")

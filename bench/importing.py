@@ -101,7 +101,7 @@ def timed_import(folder: Path, url: str, jobs: int) -> tuple[float, float, float
         text=True,
     ).stdout
     seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu
-    storing = re.search(r"^Summary: .*, ([0-9.]+) s of it storing", out, re.MULTILINE)
+    storing = re.search(r"^Summary: .*; took [0-9.]+ s, ([0-9.]+) s of it storing", out, re.MULTILINE)
     if storing is None:
         raise SystemExit(f"import_articles printed no summary with its storing time:\n{out[-500:]}")
     return seconds, cpu, float(storing.group(1))

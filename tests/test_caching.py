@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import caching, services
-from articles.models import Article
+from articles.models import Article, Quote
 from tests.factories import ArticleFactory, QuoteFactory, editor_user
 
 pytestmark = pytest.mark.postgres
@@ -129,7 +129,7 @@ def test_compiled_rows_are_read_afresh_each_call_from_sql_compiled_once(db):
     ArticleFactory(slug="second", title="Second")
     ArticleFactory(slug="draft", title="Draft", status=Article.Status.DRAFT)
     assert rows.rows() == [("second", "Second"), ("first", "First")]  # new rows, the read rule and the limit kept
-    assert len(built) == 1
+    assert len(built) == 2  # built twice to compile (see CompiledRows._compile), never again
     with CaptureQueriesContext(connection) as ctx:
         rows.rows()
     assert len(ctx.captured_queries) == 1
@@ -155,11 +155,11 @@ def test_compiled_rows_take_ids_compiled_once_per_shape_and_read_each_call_s_row
     assert rows.rows(a.source_id, [a.pk, b.pk]) == [("a", ["a"])]  # each argument in its place; JSON converted
     assert rows.rows(b.source_id, (c.pk, b.pk)) == [("b", ["b"])]
     assert rows.rows(c.source_id, [c.pk, other.pk]) == [("c", ["c"])]
-    assert len(built) == 1  # one shape (an outlet, two ids): built and compiled once
+    assert len(built) == 2  # one shape (an outlet, two ids): compiled once (built twice for it)
     assert rows.rows(other.source_id, [other.pk]) == [("elsewhere", ["elsewhere"])]
-    assert len(built) == 2  # a new shape (one id)
+    assert len(built) == 4  # a new shape (one id)
     assert rows.rows(a.source_id, []) == []  # no ids: no SQL to compile (EmptyResultSet), the ORM answers
-    assert len(built) == 4  # built to compile, refused, then built for the ORM
+    assert len(built) == 6  # built to compile, refused, then built for the ORM
     assert len(rows._compiled) <= 2  # kept shapes are bounded
     with pytest.raises(TypeError, match="ints or sequences of ints"):
         rows.rows("a", [a.pk])
@@ -179,6 +179,36 @@ def test_compiled_rows_leave_to_the_orm_sql_that_does_not_hold_an_argument_as_a_
     ArticleFactory(slug="later")
     assert rows.rows(2) == [("only",), ("later",)]
     assert len(built) == 3  # compiled (and refused) once, then the ORM's on each call
+
+
+def test_compiled_rows_refuse_sql_that_reads_an_argument_differently_out_of_its_column_s_range(db):
+    """Django drops `start > x` for an x below what the column holds: a stand-in there must not drop it for all."""
+    from django.db.models import Q
+
+    quote = QuoteFactory(start=0)
+    QuoteFactory(article=quote.article, start=quote.article_id + 50)
+    rows = caching.CompiledRows(
+        lambda article: (
+            Quote.objects.filter(Q(article_id=article) & Q(start__gt=article)).order_by("start").values_list("start")
+        )
+    )
+    expected = [(quote.article_id + 50,)]  # not the quote at 0
+    assert rows.rows(quote.article_id) == expected
+    assert rows.rows(quote.article_id) == expected
+
+
+def test_compiled_rows_give_the_orm_s_columns_when_the_sql_reads_more(db):
+    """DISTINCT ordered by a column not read: the SQL selects it too, the rows do not carry it."""
+    quote = QuoteFactory(text="Twice said", start=5)
+    QuoteFactory(article=quote.article, text="Twice said", start=1)
+    rows = caching.CompiledRows(
+        lambda article: Quote.objects.filter(article_id=article).order_by("start").values_list("text").distinct()
+    )
+    orm = list(Quote.objects.filter(article_id=quote.article_id).order_by("start").values_list("text").distinct())
+    assert rows.rows(quote.article_id) == orm
+    assert all(len(row) == 1 for row in orm)
+    with pytest.raises(TypeError, match="ints or sequences of ints"):
+        rows.rows([quote.article_id, None])
 
 
 def test_person_pages_read_their_quotes_and_cards_from_sql_compiled_once(client, committed):

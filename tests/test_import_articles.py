@@ -497,12 +497,12 @@ def test_summary_says_how_long_the_import_took_and_how_much_of_it_storing(seeds_
 
     monkeypatch.setattr(pipeline, "_store", slower)
     out, _ = run_import(str(seeds_dir))
-    summary = re.search(r"Summary: 5 created, .* in ([0-9.]+) s, ([0-9.]+) s of it storing", out)
+    summary = re.search(r"Summary: 5 created, .*; took ([0-9.]+) s, ([0-9.]+) s of it storing", out)
     assert summary, out
     total, storing = float(summary.group(1)), float(summary.group(2))
     assert 5 * pause <= storing <= total
     again, _ = run_import(str(seeds_dir))  # nothing stored: the same bytes
-    assert re.search(r"5 unchanged, 0 failed in [0-9.]+ s, 0\.0 s of it storing", again), again
+    assert re.search(r"5 unchanged, 0 failed; took [0-9.]+ s, 0\.0 s of it storing", again), again
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -133,7 +133,7 @@ class Command(BaseCommand):
         # Storing is one process, in file order, whatever --jobs says: its share of the time bounds what more
         # extraction workers can gain.
         storing = sum(o.stored_in for o in done)
-        summary += f" in {seconds:.1f} s, {storing:.1f} s of it storing"
+        summary += f"; took {seconds:.1f} s, {storing:.1f} s of it storing"
         self.stdout.write(f"Summary: {summary}" + (" (dry run: nothing written)" if options.dry_run else ""))
         failures = [o for o in outcomes if o.outcome == "failed"]
         for o in failures:

@@ -123,7 +123,7 @@ class CachedReadMixin:
 
 # A compiled query's arguments are stood in for by these while it is built, counting down: numbers no id takes.
 _STAND_IN = -(2**62)
-_OTHER_STAND_IN = 1_999_999_999  # within any integer column's range
+_OTHER_STAND_IN = 32_767  # within every integer column's range, a small integer's too, for up to 32,768 ids
 
 
 @dataclass(frozen=True, slots=True)

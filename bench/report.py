@@ -41,6 +41,18 @@ def render(results: dict) -> str:
                 if "jobs2_storing_seconds" in imp
                 else ""
             )
+            + (
+                f". The machine kept {imp['jobs1_busy_cores']} of its {machine['cpus']} cores busy with one job "
+                f"(PostgreSQL included) and {imp['jobs2_busy_cores']} with two, so the work of one job spread over "
+                f"every core would give at most x{imp['jobs2_speedup_ceiling']} (`import.jobs2_speedup_ceiling`)"
+                if "jobs2_speedup_ceiling" in imp
+                else ""
+            )
+            + (
+                f". Each figure is the fastest of {imp['runs']} runs taken in turn (`import.all_seconds`)"
+                if imp.get("runs", 1) > 1
+                else ""
+            )
             + f". Processor time: the import {imp.get('jobs1_cpu_seconds', '?')} s, the floor "
             f"{imp.get('nlp_floor_cpu_seconds', '?')} s; with one job the importer extracts the next file while "
             f"PostgreSQL stores one. Accuracy against the files' known answers: metadata {_percent(acc['metadata'])}, "

@@ -23,6 +23,10 @@ import django
 
 QUOTES_PER_ARTICLE = 20
 DATED_PER_ARTICLE = 5
+# An article's dated mentions report happenings of its day and of the days before, this many days apart.
+DAYS_BETWEEN_MENTIONS = 3
+# About one event for ten articles, as many on every day that has reports.
+ARTICLES_PER_EVENT = 10
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 # Words beyond the seeds' own: names, places and rare terms, each in few articles, as an archive's long tail.
 TAIL_WORDS = 50_000
@@ -105,12 +109,8 @@ def build(count: int) -> None:
     people = Person.objects.bulk_create(
         [Person(kind="person", name=f"Bench Person {i}", slug=f"bench-person-{i}") for i in range(2_000)]
     )
-    events = Event.objects.bulk_create(
-        [
-            Event(date=dt.date(2015, 1, 1) + dt.timedelta(days=i % 3000), precision="day", title=_sentence(rng, 6)[:80])
-            for i in range(max(count // 10, 10))
-        ]
-    )
+    # Dated before every generated day, so that no generated report is linked to it.
+    event = Event.objects.create(date=dt.date(2000, 1, 1), precision="day", title=_sentence(rng, 6)[:80])
     # One row of each kind made by the ORM, so every column the generated rows do not set has a valid value.
     article = Article.objects.create(
         source=sources[0],
@@ -150,10 +150,9 @@ def build(count: int) -> None:
         confidence=0.8,
         extractor_version="0",
     )
-    link = EventMention.objects.create(dated_mention=dated, event=events[0], score=1.0, reasons=[])
+    link = EventMention.objects.create(dated_mention=dated, event=event, score=1.0, reasons=[])
     source_ids = "ARRAY[" + ",".join(str(s.pk) for s in sources) + "]::bigint[]"
     people_ids = "ARRAY[" + ",".join(str(p.pk) for p in people) + "]::bigint[]"
-    event_ids = "ARRAY[" + ",".join(str(e.pk) for e in events) + "]::bigint[]"
     words = "ARRAY[" + ",".join(f"'{w}'" for w in WORDS) + "]"
     tables = ["articles_article", "articles_quote", "articles_datedmention", "timeline_eventmention"]
     with transaction.atomic(), connection.cursor() as cursor:
@@ -203,7 +202,7 @@ def build(count: int) -> None:
             dated.pk,
             {
                 "article_id": "a.id",
-                "date": "a.published_on",
+                "date": f"a.published_on - {DAYS_BETWEEN_MENTIONS} * k",
                 "sentence": "pg_temp.bench_sentence(10)",
                 "start": "2000 + k * 20",
                 "end": "2000 + k * 20 + 9",
@@ -212,15 +211,28 @@ def build(count: int) -> None:
             },
             f"{generated}, generate_series(0, {DATED_PER_ARTICLE - 1}) AS k",
         )
+        # Events as the importer makes them: every report of an event is dated its day, so they agree (an event
+        # takes a mention only if all its reports' dates allow it). Each day with reports has the same number of
+        # events, and each report goes to one of its day's events at random.
+        days = 3650 + DAYS_BETWEEN_MENTIONS * (DATED_PER_ARTICLE - 1)
+        per_day = max(1, round(count / ARTICLES_PER_EVENT / days))
+        _fill(
+            cursor,
+            "timeline_event",
+            event.pk,
+            {"date": "d.date", "title": "left(pg_temp.bench_sentence(6), 80)"},
+            f"(SELECT DISTINCT date FROM articles_datedmention WHERE id <> {dated.pk}) AS d,"
+            f" generate_series(1, {per_day}) AS n",
+        )
         _fill(
             cursor,
             "timeline_eventmention",
             link.pk,
             {
                 "dated_mention_id": "d.id",
-                "event_id": f"({event_ids})[1 + floor(random() * {len(events)})::int]",
+                "event_id": "(SELECT e.id FROM timeline_event AS e WHERE e.date = d.date ORDER BY random() LIMIT 1)",
             },
-            f"(SELECT id FROM articles_datedmention WHERE id <> {dated.pk}) AS d",
+            f"(SELECT id, date FROM articles_datedmention WHERE id <> {dated.pk}) AS d",
         )
         print(f"dated mentions and their events in {time.perf_counter() - started:.0f} s", flush=True)
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the foreign keys now: an index waits for them
@@ -228,6 +240,7 @@ def build(count: int) -> None:
             cursor.execute(definition)
         print(f"indexes in {time.perf_counter() - started:.0f} s", flush=True)
     article.delete()  # the prototype and its rows
+    event.delete()
     with connection.cursor() as cursor:
         # As autovacuum would after a bulk load: statistics, and the visibility map index-only scans need.
         cursor.execute("VACUUM ANALYZE")

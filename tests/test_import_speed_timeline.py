@@ -114,3 +114,40 @@ def test_placing_a_mention_reads_only_the_events_whose_reports_may_agree(monkeyp
     assert read_events == {near_event}
     assert not read_events & far_events
     assert EventMention.objects.get(dated_mention__article=new).event_id == near_event
+
+
+@pytest.mark.django_db
+def test_placing_reads_the_people_of_reports_out_of_step_with_their_body_in_one_query():
+    """A report whose offsets no longer point at its expression in the body falls back on its stored sentence and
+    the people stored with it. Those people are read for all such reports at once: placing a new mention costs as
+    many queries whatever the number of reports (one query a report cost seconds a file at 100,000 articles)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import ArticleFactory, DatedMentionFactory, PersonFactory
+
+    def report() -> int:
+        mention = DatedMentionFactory(article=ArticleFactory())
+        assert mention.article.body[mention.start : mention.end] != mention.expression  # out of step
+        person = PersonFactory()
+        mention.people.add(person)
+        services.events_attach(article=mention.article)
+        return person.pk
+
+    def queries_to_place_one_more() -> int:
+        article = ArticleFactory()
+        DatedMentionFactory(article=article)
+        with CaptureQueriesContext(connection) as ctx:
+            services.events_attach(article=article)
+        return len(ctx.captured_queries)
+
+    people = {report() for _ in range(2)}
+    few = queries_to_place_one_more()
+    people |= {report() for _ in range(6)}
+    many = queries_to_place_one_more()
+
+    event = Event.objects.get()  # every report joined the first one's event
+    assert event.event_mentions.count() == 10
+    assert many == few
+    # The people were read right: the event's participants are everyone its reports name.
+    assert set(event.participants.values_list("pk", flat=True)) == people

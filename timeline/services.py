@@ -76,6 +76,11 @@ def _placed(mentions: Iterable[DatedMention], *, person_names: dict[int, str] | 
         names[article_id].append((start, end, merged_into or person_id))
         if person_names is not None:
             person_names[merged_into or person_id] = merged_name if merged_into else name
+    # Body offsets out of step (should not happen): those fall back on the stored sentence and the people stored
+    # with it, read together.
+    stored_people = _stored_people(
+        [m.pk for m in mentions if bodies.get(m.article_id, "")[m.start : m.end] != m.expression]
+    )
     placed = {}
     for m in mentions:
         body = bodies.get(m.article_id, "")
@@ -84,15 +89,26 @@ def _placed(mentions: Iterable[DatedMention], *, person_names: dict[int, str] | 
             sentence, start, end = body[s:e], m.start - s, m.end - s
             people = {p for (a, b, p) in names[m.article_id] if a >= s and b <= e}
         else:
-            # Body offsets out of step (should not happen): fall back on the stored sentence.
             sentence = m.sentence
             start = max(0, sentence.find(m.expression))
             end = start + len(m.expression)
-            people = set(m.people.values_list("pk", flat=True))
+            people = stored_people.get(m.pk, set())
         span = DateSpan.of(m.date, m.end_date, m.precision)
         profile = matching.profile(sentence, start, end, people=people, article=m.article_id, span=span)
         placed[m.pk] = _Placed(m, sentence, start, end, profile)
     return placed
+
+
+def _stored_people(mention_ids: Collection[int]) -> dict[int, set[int]]:
+    """The people stored with each of these dated mentions, as merged, by mention id."""
+    if not mention_ids:
+        return {}
+    people: dict[int, set[int]] = defaultdict(set)
+    for mention_id, person_id, merged_into in DatedMention.people.through.objects.filter(
+        datedmention_id__in=mention_ids
+    ).values_list("datedmention_id", "person_id", "person__merged_into_id"):
+        people[mention_id].add(merged_into or person_id)
+    return people
 
 
 def _sentences(ids: Collection[int] | None = None) -> dict[int, tuple[str, frozenset[int]]]:

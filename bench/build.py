@@ -179,7 +179,7 @@ def build(count: int) -> None:
             f"generate_series(0, {count - 1}) AS g",
         )
         print(f"articles: {count} in {time.perf_counter() - started:.0f} s", flush=True)
-        generated = f"(SELECT id, published_on FROM articles_article WHERE id <> {article.pk}) AS a"
+        generated = f"(SELECT id, published_on, body FROM articles_article WHERE id <> {article.pk}) AS a"
         _fill(
             cursor,
             "articles_quote",
@@ -196,6 +196,7 @@ def build(count: int) -> None:
             f"{generated}, generate_series(0, {QUOTES_PER_ARTICLE - 1}) AS k",
         )
         print(f"quotes: {count * QUOTES_PER_ARTICLE} in {time.perf_counter() - started:.0f} s", flush=True)
+        at = f"floor(length(a.body) * k / {DATED_PER_ARTICLE})::int"  # spread over the body
         _fill(
             cursor,
             "articles_datedmention",
@@ -203,11 +204,14 @@ def build(count: int) -> None:
             {
                 "article_id": "a.id",
                 "date": f"a.published_on - {DAYS_BETWEEN_MENTIONS} * k",
+                # The expression is the text at its offsets in the body, as an imported article's is: merging
+                # reads the sentence around it from the body (the stored sentence is only a fallback).
+                "expression": f"substr(a.body, {at} + 1, 9)",
                 "sentence": "pg_temp.bench_sentence(10)",
-                "start": "2000 + k * 20",
-                "end": "2000 + k * 20 + 9",
-                "raw_start": "2000 + k * 20",
-                "raw_end": "2000 + k * 20 + 9",
+                "start": at,
+                "end": f"{at} + 9",
+                "raw_start": at,
+                "raw_end": f"{at} + 9",
             },
             f"{generated}, generate_series(0, {DATED_PER_ARTICLE - 1}) AS k",
         )

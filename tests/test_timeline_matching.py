@@ -91,3 +91,84 @@ def test_the_reasons_of_a_match_are_the_same_in_every_process():
     }
     assert len(answers) == 1, answers
     assert "shared phrase" in answers.pop()
+
+
+def _seed_profiles(count: int) -> tuple[list[matching.Profile], matching.Vocabulary]:
+    """Profiles of dated-looking stretches of the seeds' sentences, some dates a day apart, some naming people."""
+    import datetime as dt
+
+    rng = random.Random(11)
+    sentences = [
+        s.strip()
+        for p in sorted(SEEDS.glob("*.txt"))
+        for s in p.read_text(encoding="utf-8").split(". ")
+        if len(s.split()) > 8
+    ]
+    profiles = []
+    for i, sentence in enumerate(rng.sample(sentences, count)):
+        at = rng.randrange(0, len(sentence) - 5)
+        span = matching.DateSpan.of(dt.date(2020, 1, 10 + i % 3), None, "day")
+        people = rng.sample([1, 2, 3, 4], rng.randint(0, 2))
+        profiles.append(matching.profile(sentence, at, at + 5, people=people, article=i, span=span))
+    vocabulary = matching.Vocabulary((sentence, ()) for sentence in sentences)
+    return profiles, vocabulary
+
+
+def test_a_comparer_scores_every_pair_as_compare_does_weighing_each_profile_once():
+    profiles, vocabulary = _seed_profiles(30)
+    names = {1: "NATO", 2: "Jens Stoltenberg"}
+    looked_up: list[str] = []
+
+    class Counting(matching.Vocabulary):
+        def idf(self, word: str) -> float:
+            looked_up.append(word)
+            return super().idf(word)
+
+    counting = Counting()
+    counting.words, counting.phrases, counting.people, counting.size = (
+        vocabulary.words,
+        vocabulary.phrases,
+        vocabulary.people,
+        vocabulary.size,
+    )
+    comparer = matching.Comparer(counting, names=names)
+    matched = 0
+    for a in profiles:
+        for b in profiles:
+            expected = matching.compare(a, b, vocabulary, names=names)
+            assert comparer.compare(a, b) == expected
+            assert (comparer.score(a, b).score, comparer.score(a, b).agreement) == (expected.score, expected.agreement)
+            matched += expected.score >= matching.THRESHOLD
+    assert matched > len(profiles)  # the same sentence matches itself, and some others
+    # Each profile's words were weighed once, whatever the number of pairs it was in.
+    assert len(looked_up) == sum(len(p.words) for p in profiles if p.span is not None)
+
+
+def test_a_word_s_weight_counts_the_clause_breaks_between_it_and_the_date():
+    """Each word weighs by its distance in words from the date, plus a penalty for every clause break between."""
+    rng = random.Random(5)
+    sentences = [
+        'Officials said on Monday, after talks in Baghdad (and a "pause"), that the mission would go on; others '
+        "disagreed - strongly.",
+        *(s for p in sorted(SEEDS.glob("*.txt")) for s in p.read_text(encoding="utf-8").split("\n") if len(s) > 40),
+    ]
+    checked = 0
+    for sentence in rng.sample(sentences, 40):
+        start = rng.randrange(0, len(sentence) - 6)
+        end = start + 6
+        words = [(m.start(), m.group()) for m in matching._WORD.finditer(sentence)]
+        date_index = next((i for i, (pos, _) in enumerate(words) if pos >= start), len(words))
+        date_last = next((i for i, (pos, _) in enumerate(words) if pos >= end), len(words))
+        breaks = [m.start() for m in matching._DISTANCE_BREAK.finditer(sentence)]
+        expected: dict[str, float] = {}
+        for i, (pos, raw) in enumerate(words):
+            stem = matching._stem(raw)
+            if start <= pos < end or not stem:
+                continue
+            distance = date_index - i if i < date_index else i - date_last + 1
+            between = [b for b in breaks if (pos <= b < start if pos < start else end <= b < pos)]
+            distance += matching.CLAUSE_PENALTY * len(between)
+            expected[stem] = max(expected.get(stem, 0.0), 1.0 / (1.0 + distance / matching.PROXIMITY_HALF))
+            checked += bool(between)
+        assert matching.profile(sentence, start, end).words == expected
+    assert checked > 20  # words across a break were weighed

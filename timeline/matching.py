@@ -337,7 +337,7 @@ def _sentence_profile(
         distance = date_index - i if i < date_index else i - date_last + 1
         # A word in another clause is further from the date than its word count says.
         low, high = (pos, start) if pos < start else (end, pos)
-        distance += CLAUSE_PENALTY * sum(1 for b in breaks if low <= b < high)
+        distance += CLAUSE_PENALTY * (bisect.bisect_left(breaks, high) - bisect.bisect_left(breaks, low))
         stem = _stem(raw)
         if not stem:
             continue
@@ -435,44 +435,81 @@ class Match:
 
 def compare(a: Profile, b: Profile, vocabulary: Vocabulary, *, names: dict[int, str] | None = None) -> Match:
     """Score how likely two dated mentions report the same happening, with the reasons."""
-    if a.span is None or b.span is None:
-        return Match(0.0, ("undated",), None)
-    agreement = date_agreement(a.span, b.span)
-    if agreement is None:
-        return Match(0.0, ("dates incompatible",), None)
-    if a.reporting != b.reporting:
-        return Match(0.0, ("one date says when a source spoke, the other when something happened",), agreement)
-    if a.reporting and agreement != "same":
-        return Match(0.0, ("statements on different days",), agreement)
+    return Comparer(vocabulary, names=names).compare(a, b)
 
-    wa = {w: x * vocabulary.idf(w) for w, x in a.words.items()}
-    wb = {w: x * vocabulary.idf(w) for w, x in b.words.items()}
-    shared = wa.keys() & wb.keys()
-    norm = math.sqrt(sum(x * x for x in wa.values()) * sum(x * x for x in wb.values()))
-    text = sum(wa[w] * wb[w] for w in shared) / norm if norm else 0.0
-    # rapidfuzz's token-set ratio over the whole sentences: re-ordered or trimmed wording of one report.
-    fuzzy = fuzz.token_set_ratio(" ".join(sorted(a.doc_words)), " ".join(sorted(b.doc_words))) / 100.0
-    text = (1 - WEIGHT_FUZZY) * text + WEIGHT_FUZZY * fuzzy
 
-    # Ties fall to the words themselves: a set's order changes with the process, the stored reasons must not.
-    shared_phrases = sorted(a.phrases & b.phrases, key=lambda p: (-vocabulary.phrase_rarity(p), p))
-    phrase = vocabulary.phrase_rarity(shared_phrases[0]) if shared_phrases else 0.0
+class Comparer:
+    """compare() for many pairs under one vocabulary (which must not change meanwhile) and one set of names.
 
-    # People and organisations count by rarity: two reports naming NATO prove little, naming Soleimani more.
-    shared_people = a.people & b.people
-    people = max((vocabulary.person_rarity(p) for p in shared_people), default=0.0)
+    What a profile brings to any comparison (its words weighted by rarity, their norm, its words as one string)
+    is worked out once, not for every pair: an import into a large archive compares each new mention with
+    hundreds of reports, and each report with every new mention of the article.
+    """
 
-    date = DATE_AGREEMENT[agreement]
-    score = WEIGHT_TEXT * text + WEIGHT_PHRASE * phrase + WEIGHT_PEOPLE * people + WEIGHT_DATE * date
-    top_words = sorted(shared, key=lambda w: (-(wa[w] * wb[w]), w))[:5]
-    reasons = [f"dates {agreement}: {_span_label(a.span)} / {_span_label(b.span)}"]
-    reasons.append(f"words near the date {text:.2f}" + (f" ({', '.join(top_words)})" if top_words else ""))
-    if shared_phrases:
-        reasons.append(f"shared phrase “{' '.join(shared_phrases[0])}”")
-    if shared_people:
-        label = ", ".join(sorted((names or {}).get(p, str(p)) for p in shared_people))
-        reasons.append(f"both name {label}")
-    return Match(round(score, 4), tuple(reasons), agreement)
+    def __init__(self, vocabulary: Vocabulary, *, names: dict[int, str] | None = None) -> None:
+        self.vocabulary = vocabulary
+        self.names = names
+        # By id(profile); the profile is kept with its entry, so that its id is not another's meanwhile.
+        self._prepared: dict[int, tuple[Profile, dict[str, float], float, str]] = {}
+
+    def _of(self, profile: Profile) -> tuple[Profile, dict[str, float], float, str]:
+        entry = self._prepared.get(id(profile))
+        if entry is None:
+            weighted = {w: x * self.vocabulary.idf(w) for w, x in profile.words.items()}
+            entry = (profile, weighted, sum(x * x for x in weighted.values()), " ".join(sorted(profile.doc_words)))
+            self._prepared[id(profile)] = entry
+        return entry
+
+    def score(self, a: Profile, b: Profile) -> Match:
+        """compare()'s score and date agreement, without its reasons."""
+        return self._match(a, b, reasons=False)
+
+    def compare(self, a: Profile, b: Profile) -> Match:
+        """As compare()."""
+        return self._match(a, b, reasons=True)
+
+    def _match(self, a: Profile, b: Profile, *, reasons: bool) -> Match:
+        if a.span is None or b.span is None:
+            return Match(0.0, ("undated",), None)
+        agreement = date_agreement(a.span, b.span)
+        if agreement is None:
+            return Match(0.0, ("dates incompatible",), None)
+        if a.reporting != b.reporting:
+            return Match(0.0, ("one date says when a source spoke, the other when something happened",), agreement)
+        if a.reporting and agreement != "same":
+            return Match(0.0, ("statements on different days",), agreement)
+
+        vocabulary = self.vocabulary
+        _, wa, squares_a, words_a = self._of(a)
+        _, wb, squares_b, words_b = self._of(b)
+        shared = wa.keys() & wb.keys()
+        norm = math.sqrt(squares_a * squares_b)
+        text = sum(wa[w] * wb[w] for w in shared) / norm if norm else 0.0
+        # rapidfuzz's token-set ratio over the whole sentences: re-ordered or trimmed wording of one report.
+        fuzzy = fuzz.token_set_ratio(words_a, words_b) / 100.0
+        text = (1 - WEIGHT_FUZZY) * text + WEIGHT_FUZZY * fuzzy
+
+        # Ties fall to the words themselves: a set's order changes with the process, the stored reasons must not.
+        shared_phrases = sorted(a.phrases & b.phrases, key=lambda p: (-vocabulary.phrase_rarity(p), p))
+        phrase = vocabulary.phrase_rarity(shared_phrases[0]) if shared_phrases else 0.0
+
+        # People and organisations count by rarity: two reports naming NATO prove little, naming Soleimani more.
+        shared_people = a.people & b.people
+        people = max((vocabulary.person_rarity(p) for p in shared_people), default=0.0)
+
+        date = DATE_AGREEMENT[agreement]
+        score = WEIGHT_TEXT * text + WEIGHT_PHRASE * phrase + WEIGHT_PEOPLE * people + WEIGHT_DATE * date
+        if not reasons:
+            return Match(round(score, 4), (), agreement)
+        top_words = sorted(shared, key=lambda w: (-(wa[w] * wb[w]), w))[:5]
+        said = [f"dates {agreement}: {_span_label(a.span)} / {_span_label(b.span)}"]
+        said.append(f"words near the date {text:.2f}" + (f" ({', '.join(top_words)})" if top_words else ""))
+        if shared_phrases:
+            said.append(f"shared phrase “{' '.join(shared_phrases[0])}”")
+        if shared_people:
+            label = ", ".join(sorted((self.names or {}).get(p, str(p)) for p in shared_people))
+            said.append(f"both name {label}")
+        return Match(round(score, 4), tuple(said), agreement)
 
 
 def _span_label(span: DateSpan) -> str:

@@ -359,10 +359,11 @@ def _events_attach(article: Article, *, prune: bool = True) -> list[Event]:
             names = {**_person_names(named), **names}
 
         proposals = []
+        comparer = matching.Comparer(vocabulary, names=names)
         for new in placed_new.values():
             # Only events with dated reports may take a mention (_event_verdict): the others are not scored.
             for event_id, event_members in members.items():
-                verdict = _event_verdict(new, event_members, vocabulary, names)
+                verdict = _event_verdict(new, event_members, comparer)
                 if verdict is not None and verdict.score >= matching.THRESHOLD:
                     proposals.append((verdict.score, new.mention.pk, event_id, verdict))
         # Best pairs first; an event takes at most one mention of this article: one article reports a
@@ -434,20 +435,20 @@ def _events_create(first_reports: list[_Placed], links: list[EventMention]) -> t
     return events, refreshed
 
 
-def _event_verdict(
-    placed: _Placed, members: list[_Placed], vocabulary: matching.Vocabulary, names: dict[int, str]
-) -> matching.Match | None:
+def _event_verdict(placed: _Placed, members: list[_Placed], comparer: matching.Comparer) -> matching.Match | None:
     """The best match of ``placed`` with the event's mentions, or None if it may not join the event."""
     if not members or any(m.mention.article_id == placed.mention.article_id for m in members):
         return None
-    verdicts = [matching.compare(placed.profile, m.profile, vocabulary, names=names) for m in members]
+    scores = [comparer.score(placed.profile, m.profile) for m in members]
     # Every report of the event must allow the date, not just the closest one.
-    if any(v.agreement is None for v in verdicts):
+    if any(v.agreement is None for v in scores):
         return None
     spans = [m.profile.span for m in members] + [placed.profile.span]
     if matching.combine_dates(s for s in spans if s is not None) is None:
         return None
-    return max(verdicts, key=lambda v: v.score)
+    # The reasons are written out for the best report only (the first of equal scores).
+    best = max(range(len(members)), key=lambda i: scores[i].score)
+    return comparer.compare(placed.profile, members[best].profile)
 
 
 def _detach_what_no_longer_fits(mentions: list[DatedMention]) -> set[int]:

@@ -453,6 +453,7 @@ class Comparer:
         self._prepared: dict[int, tuple[Profile, dict[str, float], float, str]] = {}
 
     def _of(self, profile: Profile) -> tuple[Profile, dict[str, float], float, str]:
+        """The profile's words weighed by rarity, the sum of their squares, and its words in order, as one string."""
         entry = self._prepared.get(id(profile))
         if entry is None:
             weighted = {w: x * self.vocabulary.idf(w) for w, x in profile.words.items()}
@@ -461,7 +462,7 @@ class Comparer:
         return entry
 
     def score(self, a: Profile, b: Profile) -> Match:
-        """compare()'s score and date agreement, without its reasons."""
+        """compare()'s score and date agreement; reasons only where it answers before scoring (dates apart)."""
         return self._match(a, b, reasons=False)
 
     def compare(self, a: Profile, b: Profile) -> Match:
@@ -469,6 +470,7 @@ class Comparer:
         return self._match(a, b, reasons=True)
 
     def _match(self, a: Profile, b: Profile, *, reasons: bool) -> Match:
+        """The verdict on ``a`` and ``b``; its reasons written out only if ``reasons``."""
         if a.span is None or b.span is None:
             return Match(0.0, ("undated",), None)
         agreement = date_agreement(a.span, b.span)

@@ -109,8 +109,11 @@ def build(count: int) -> None:
     people = Person.objects.bulk_create(
         [Person(kind="person", name=f"Bench Person {i}", slug=f"bench-person-{i}") for i in range(2_000)]
     )
-    # Dated before every generated day, so that no generated report is linked to it.
-    event = Event.objects.create(date=dt.date(2000, 1, 1), precision="day", title=_sentence(rng, 6)[:80])
+    # Dated before every generated day, so that no generated report is linked to it. Made without a history row,
+    # as the generated events are: it is deleted at the end.
+    event = Event.objects.bulk_create([Event(date=dt.date(2000, 1, 1), precision="day", title=_sentence(rng, 6)[:80])])[
+        0
+    ]
     # One row of each kind made by the ORM, so every column the generated rows do not set has a valid value.
     article = Article.objects.create(
         source=sources[0],
@@ -196,7 +199,12 @@ def build(count: int) -> None:
             f"{generated}, generate_series(0, {QUOTES_PER_ARTICLE - 1}) AS k",
         )
         print(f"quotes: {count * QUOTES_PER_ARTICLE} in {time.perf_counter() - started:.0f} s", flush=True)
-        at = f"floor(length(a.body) * k / {DATED_PER_ARTICLE})::int"  # spread over the body
+        # Mention k opens paragraph k + 1 of the body (each paragraph is one sentence), as "On Monday ..." does.
+        paragraph = "split_part(a.body, E'\\n\\n', k + 1)"
+        at = (
+            "CASE WHEN k = 0 THEN 0 ELSE "
+            "length(array_to_string((regexp_split_to_array(a.body, E'\\n\\n'))[1:k], E'\\n\\n')) + 2 END"
+        )
         _fill(
             cursor,
             "articles_datedmention",
@@ -204,10 +212,10 @@ def build(count: int) -> None:
             {
                 "article_id": "a.id",
                 "date": f"a.published_on - {DAYS_BETWEEN_MENTIONS} * k",
-                # The expression is the text at its offsets in the body, as an imported article's is: merging
-                # reads the sentence around it from the body (the stored sentence is only a fallback).
-                "expression": f"substr(a.body, {at} + 1, 9)",
-                "sentence": "pg_temp.bench_sentence(10)",
+                # The expression is the text at its offsets in the body and the sentence is the one around it, as
+                # an imported article's are: merging cuts the sentence from the body, the word counts read it here.
+                "expression": f"left({paragraph}, 9)",
+                "sentence": paragraph,
                 "start": at,
                 "end": f"{at} + 9",
                 "raw_start": at,
@@ -217,7 +225,8 @@ def build(count: int) -> None:
         )
         # Events as the importer makes them: every report of an event is dated its day, so they agree (an event
         # takes a mention only if all its reports' dates allow it). Each day with reports has the same number of
-        # events, and each report goes to one of its day's events at random.
+        # events (at least one: a small database has more than one event for ten articles), and each report goes
+        # to one of its day's events at random.
         days = 3650 + DAYS_BETWEEN_MENTIONS * (DATED_PER_ARTICLE - 1)
         per_day = max(1, round(count / ARTICLES_PER_EVENT / days))
         _fill(
@@ -228,6 +237,7 @@ def build(count: int) -> None:
             f"(SELECT DISTINCT date FROM articles_datedmention WHERE id <> {dated.pk}) AS d,"
             f" generate_series(1, {per_day}) AS n",
         )
+        cursor.execute("ANALYZE timeline_event")  # each report looks up its day's events: by the index
         _fill(
             cursor,
             "timeline_eventmention",
@@ -244,7 +254,8 @@ def build(count: int) -> None:
             cursor.execute(definition)
         print(f"indexes in {time.perf_counter() - started:.0f} s", flush=True)
     article.delete()  # the prototype and its rows
-    event.delete()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM timeline_event WHERE id = %s", [event.pk])  # no history: it never was
     with connection.cursor() as cursor:
         # As autovacuum would after a bulk load: statistics, and the visibility map index-only scans need.
         cursor.execute("VACUUM ANALYZE")

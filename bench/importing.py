@@ -96,9 +96,20 @@ def _machine_busy() -> float | None:
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
     except OSError:
         return None
-    # cpu user nice system idle iowait irq softirq steal ...: all but idle and iowait are busy.
-    ticks = [int(value) for value in fields[1:9]]
+    # cpu user nice system idle iowait irq softirq steal ...: user to softirq, but idle and iowait, are busy.
+    # Steal is time the host gave to other machines: not work of ours.
+    ticks = [int(value) for value in fields[1:8]]
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _background_busy(seconds: float = 1.0) -> float | None:
+    """How many cores the machine keeps busy with nothing of ours running, over ``seconds``."""
+    before, start = _machine_busy(), time.perf_counter()
+    time.sleep(seconds)
+    after = _machine_busy()
+    if before is None or after is None:
+        return None
+    return max(0.0, (after - before) / (time.perf_counter() - start))
 
 
 @dataclass(frozen=True)
@@ -108,11 +119,13 @@ class Timed:
     seconds: float
     cpu: float  # processor seconds of the importer's own processes (PostgreSQL's not counted)
     storing: float  # seconds it spent storing (its summary line says)
-    busy: float | None  # processor seconds the machine was busy meanwhile, PostgreSQL's included
+    # Processor seconds the machine was busy meanwhile, PostgreSQL's included, less what it was busy with before.
+    busy: float | None
 
 
 def timed_import(folder: Path, url: str, jobs: int) -> Timed:
     """Runs ``import_articles --jobs N`` over ``folder`` into the database at ``url``, and times it."""
+    background = _background_busy()
     start, cpu, busy = time.perf_counter(), _children_cpu(), _machine_busy()
     out = subprocess.run(
         [sys.executable, "manage.py", "import_articles", str(folder), "--jobs", str(jobs)],
@@ -126,9 +139,12 @@ def timed_import(folder: Path, url: str, jobs: int) -> Timed:
     storing = re.search(r"^Summary: .*; took [0-9.]+ s, ([0-9.]+) s of it storing", out, re.MULTILINE)
     if storing is None:
         raise SystemExit(f"import_articles printed no summary with its storing time:\n{out[-500:]}")
-    return Timed(
-        seconds, cpu, float(storing.group(1)), None if busy is None or busy_after is None else busy_after - busy
-    )
+    if busy is None or busy_after is None or background is None:
+        ours = None
+    else:
+        # What the rest of the machine kept busy before the import is taken to go on during it.
+        ours = max(0.0, busy_after - busy - background * seconds)
+    return Timed(seconds, cpu, float(storing.group(1)), ours)
 
 
 def nlp_floor(folder: Path, model: str) -> tuple[float, float]:
@@ -202,9 +218,10 @@ def run(size: dict, *, data: Path, pg: str) -> dict:
             # How many cores the machine kept busy on average, PostgreSQL's work included.
             "jobs1_busy_cores": round(one.busy / one.seconds, 2),
             "jobs2_busy_cores": round(two.busy / two.seconds, 2),
-            # The most --jobs 2 could give on this machine: the processor work of one job, spread over every core
-            # with nothing left idle. One job already keeps more than one core busy (PostgreSQL stores a file
-            # while the next is extracted), so on two cores this is below 2.
+            # An estimate of the most --jobs 2 could give on this machine: the processor work of one job, spread
+            # over every core with nothing left idle. One job already keeps more than one core busy (PostgreSQL
+            # stores a file while the next is extracted), so on two cores this is below 2. Not a strict bound:
+            # two jobs may do a little less work than one (no thread contends for the interpreter), or more.
             "jobs2_speedup_ceiling": round(cpus * one.seconds / one.busy, 3),
         }
     return result

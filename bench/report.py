@@ -44,7 +44,8 @@ def render(results: dict) -> str:
             + (
                 f". The machine kept {imp['jobs1_busy_cores']} of its {machine['cpus']} cores busy with one job "
                 f"(PostgreSQL included) and {imp['jobs2_busy_cores']} with two, so the work of one job spread over "
-                f"every core would give at most x{imp['jobs2_speedup_ceiling']} (`import.jobs2_speedup_ceiling`)"
+                f"every core would give about x{imp['jobs2_speedup_ceiling']} (`import.jobs2_speedup_ceiling`, an "
+                "estimate)"
                 if "jobs2_speedup_ceiling" in imp
                 else ""
             )
